@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every key has a default that works on a single machine over
+ * loopback; comments say why a value is what it is. Overrides come from a JSON file
+ * (--config), env variables (CORRAL_RTMP__PORT=1935: "__" separates levels) and CLI flags,
+ * in that order. Validation runs once at start-up and fails fast with every problem listed.
+ */
+
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1);
+
+export const ingestLimitsSchema = z.object({
+  /** Concurrent RTMP(S) connections; one publisher rarely needs more than one. */
+  maxConnections: z.number().int().min(1).default(200),
+  /** Largest Set Chunk Size a peer may announce. RTMP allows 2^31-1; nobody legit needs > 1 MiB. */
+  maxChunkSize: z.number().int().min(128).max(0x7fffffff).default(1 << 20),
+  /** Largest message we reassemble. A 4K keyframe is a few MB; this bounds a hostile peer. */
+  maxMessageSize: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1 << 28)
+    .default(16 << 20),
+  /** Concurrent chunk streams per connection (ffmpeg and OBS use 3..8). */
+  maxChunkStreams: z.number().int().min(4).max(65599).default(64),
+  /** Bytes buffered from one socket before it is paused (backpressure, not growth). */
+  maxBufferedBytes: z
+    .number()
+    .int()
+    .min(4096)
+    .default(32 << 20),
+  /** A handshake slower than this is a scanner or a stuck peer. */
+  handshakeTimeoutMs: z.number().int().min(100).default(10_000),
+  /** No bytes for this long from a connection: drop it (publishers send continuously). */
+  idleTimeoutMs: z.number().int().min(100).default(30_000),
+});
+
+export const packageSchema = z.object({
+  /** Target segment duration. The broadcaster's GOP is the floor: segments cut only at keyframes. */
+  segmentTargetS: z.number().min(0.25).max(10).default(1),
+  /** Segments listed in a media playlist. At least 3 target durations (RFC 8216 6.2.2). */
+  windowSegments: z.number().int().min(3).max(1000).default(6),
+  /**
+   * How long a segment stays downloadable after leaving the playlist, in seconds. A viewer that
+   * fetched the playlist just before the segment left may still ask for it (RFC 8216 6.2.2).
+   */
+  availabilityS: z.number().min(1).max(3600).default(30),
+  /** A stream whose publisher went away keeps its playlist this long, so a reconnect continues it. */
+  reconnectGraceS: z.number().min(0).max(3600).default(30),
+  /** A single segment longer than this is cut even without a keyframe guard (broken GOP). */
+  maxSegmentS: z.number().min(1).max(60).default(10),
+});
+
+export const originSchema = z.object({
+  host: host.default('127.0.0.1'),
+  /** The origin's own HTTP port (push receiver + serving). Viewers come through the cache tier. */
+  port: port.default(8081),
+  store: z.enum(['memory', 'disk']).default('memory'),
+  /** Directory for the disk store. */
+  dir: z.string().default('.corral/origin'),
+  /** Byte budget of the store; oldest objects go first when it is exceeded. */
+  maxBytes: z
+    .number()
+    .int()
+    .min(1 << 20)
+    .default(512 << 20),
+  maxObjects: z.number().int().min(16).default(100_000),
+  /** Largest object accepted over HTTP PUT. */
+  maxObjectBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(64 << 20),
+  /** Bearer token the HTTP push receiver requires. Empty: HTTP push disabled (in-process only). */
+  pushToken: z.string().default(''),
+  /** Cache lifetime of immutable objects (init and media segments), seconds. */
+  immutableMaxAgeS: z.number().int().min(1).default(86_400),
+  /** Cache lifetime of a 404: short, because the object may appear a moment later. */
+  notFoundMaxAgeS: z.number().int().min(0).max(10).default(1),
+});
+
+export const cacheSchema = z.object({
+  host: host.default('127.0.0.1'),
+  /** The viewer port. */
+  port: port.default(8080),
+  /** Upstream base URL; empty means "the origin of this process". */
+  upstream: z.string().default(''),
+  /** Byte budget of the in-memory store (LRU). */
+  maxBytes: z
+    .number()
+    .int()
+    .min(1 << 20)
+    .default(256 << 20),
+  /** Largest single object kept; bigger ones are passed through uncached. */
+  maxObjectBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(32 << 20),
+  /** Upstream response header deadline. */
+  upstreamTimeoutMs: z.number().int().min(100).default(10_000),
+  /** Name of this tier in X-Cache headers. */
+  name: z.string().default('edge'),
+});
+
+export const configSchema = z.object({
+  rtmp: z
+    .object({
+      enabled: z.boolean().default(true),
+      host: host.default('0.0.0.0'),
+      port: port.default(1935),
+    })
+    .prefault({}),
+  rtmps: z
+    .object({
+      enabled: z.boolean().default(true),
+      host: host.default('0.0.0.0'),
+      port: port.default(1936),
+      /** PEM files. Both empty: a self-signed certificate for localhost is generated at start. */
+      certFile: z.string().default(''),
+      keyFile: z.string().default(''),
+    })
+    .prefault({}),
+  /** RTMP application names accepted for publishing. */
+  apps: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).default(['live']),
+  /** Optional stream key: when set, publishers must pass ?key=VALUE on the stream name. */
+  publishKey: z.string().default(''),
+  ingest: ingestLimitsSchema.prefault({}),
+  package: packageSchema.prefault({}),
+  origin: originSchema.prefault({}),
+  cache: cacheSchema.prefault({}),
+  /** Most live streams at once across all publishers. */
+  maxStreams: z.number().int().min(1).default(64),
+  ffmpegPath: z.string().default(''),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type IngestLimits = z.infer<typeof ingestLimitsSchema>;
+export type PackageConfig = z.infer<typeof packageSchema>;
+export type OriginConfig = z.infer<typeof originSchema>;
+export type CacheConfig = z.infer<typeof cacheSchema>;

@@ -1,0 +1,55 @@
+/**
+ * The contract between packager and origin. One interface, two transports: in-process calls for
+ * the all-in-one server, authenticated HTTP PUT/DELETE between machines.
+ */
+
+/** What an object is decides how the origin serves it (Cache-Control, holding rules). */
+export type ObjectKind = 'init' | 'segment' | 'part' | 'playlist' | 'multivariant';
+
+export interface PushObject {
+  /** Path below the origin's root, no leading slash: "live/demo/src/seg12.m4s". */
+  path: string;
+  kind: ObjectKind;
+  contentType: string;
+  body: Buffer;
+  /**
+   * For playlists: how long a cache may serve this version, in seconds (the packager knows the
+   * target duration; the origin caps it). Ignored for immutable kinds.
+   */
+  maxAgeS?: number;
+}
+
+export interface OriginPush {
+  put(obj: PushObject): Promise<void>;
+  /** Remove one object, or every object below `path` when it ends with "/". */
+  remove(path: string): Promise<void>;
+}
+
+/** An object as the origin holds it. */
+export interface StoredObject {
+  kind: ObjectKind;
+  contentType: string;
+  body: Buffer;
+  /** Strong validator derived from the body. */
+  etag: string;
+  /** ms since epoch when stored. */
+  storedAt: number;
+  maxAgeS?: number;
+}
+
+/**
+ * Bounded storage behind the origin (memory by default, disk as a second implementation). Both
+ * pass one conformance suite. Implementations enforce their byte and object budgets on `put`
+ * by evicting the least recently stored objects.
+ */
+export interface ObjectStore {
+  put(path: string, obj: StoredObject): Promise<void>;
+  get(path: string): Promise<StoredObject | undefined>;
+  delete(path: string): Promise<boolean>;
+  /** Delete every object whose path starts with `prefix`; returns how many. */
+  deletePrefix(prefix: string): Promise<number>;
+  /** Paths starting with `prefix` (bounded by the store's own object limit). */
+  list(prefix: string): Promise<string[]>;
+  stats(): { objects: number; bytes: number };
+  close(): Promise<void>;
+}

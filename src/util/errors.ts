@@ -1,0 +1,57 @@
+/**
+ * Coded errors. Every error corral raises on purpose carries a stable code (for logs, metrics
+ * and tests) and says whether the affected unit (a connection, a stream, a fetch) can carry on.
+ * Retry policy lives in configuration; callers decide by `recoverable`, never by message text.
+ */
+export type ErrorCode =
+  // configuration
+  | 'CONFIG_INVALID'
+  // RTMP / FLV ingest
+  | 'RTMP_HANDSHAKE'
+  | 'RTMP_PROTOCOL'
+  | 'RTMP_LIMIT'
+  | 'AMF_DECODE'
+  | 'FLV_DECODE'
+  | 'CODEC_UNSUPPORTED'
+  | 'STREAM_BUSY'
+  | 'STREAM_NAME_INVALID'
+  | 'PUBLISH_DENIED'
+  // media parsing
+  | 'MEDIA_DECODE'
+  // origin / push
+  | 'PUSH_FAILED'
+  | 'PUSH_UNAUTHORIZED'
+  | 'STORE_LIMIT'
+  | 'NOT_FOUND'
+  | 'BAD_REQUEST'
+  // processes
+  | 'FFMPEG_NOT_FOUND'
+  | 'PROCESS_SPAWN'
+  | 'PROCESS_EXIT'
+  // upstream fetches
+  | 'UPSTREAM_FAILED'
+  | 'UPSTREAM_TIMEOUT';
+
+export class CorralError extends Error {
+  readonly code: ErrorCode;
+  /** true when the unit of work that failed may be retried or continued. */
+  readonly recoverable: boolean;
+
+  constructor(code: ErrorCode, message: string, opts: { recoverable?: boolean; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'CorralError';
+    this.code = code;
+    this.recoverable = opts.recoverable ?? false;
+  }
+}
+
+export function isCorralError(e: unknown, code?: ErrorCode): e is CorralError {
+  return e instanceof CorralError && (code === undefined || e.code === code);
+}
+
+/** Short, log-safe description of anything thrown. */
+export function describeError(e: unknown): string {
+  if (e instanceof CorralError) return `${e.code}: ${e.message}`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
