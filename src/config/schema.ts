@@ -10,7 +10,7 @@ import { z } from 'zod';
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
 
-export const ingestLimitsSchema = z.object({
+export const ingestLimitsSchema = z.strictObject({
   /** Concurrent RTMP(S) connections; one publisher rarely needs more than one. */
   maxConnections: z.number().int().min(1).default(200),
   /** Largest Set Chunk Size a peer may announce. RTMP allows 2^31-1; nobody legit needs > 1 MiB. */
@@ -36,7 +36,7 @@ export const ingestLimitsSchema = z.object({
   idleTimeoutMs: z.number().int().min(100).default(30_000),
 });
 
-export const packageSchema = z.object({
+export const packageSchema = z.strictObject({
   /** Target segment duration. The broadcaster's GOP is the floor: segments cut only at keyframes. */
   segmentTargetS: z.number().min(0.25).max(10).default(1),
   /** Segments listed in a media playlist. At least 3 target durations (RFC 8216 6.2.2). */
@@ -52,7 +52,7 @@ export const packageSchema = z.object({
   maxSegmentS: z.number().min(1).max(60).default(10),
 });
 
-export const originSchema = z.object({
+export const originSchema = z.strictObject({
   host: host.default('127.0.0.1'),
   /** The origin's own HTTP port (push receiver + serving). Viewers come through the cache tier. */
   port: port.default(8081),
@@ -80,7 +80,7 @@ export const originSchema = z.object({
   notFoundMaxAgeS: z.number().int().min(0).max(10).default(1),
 });
 
-export const cacheSchema = z.object({
+export const cacheSchema = z.strictObject({
   host: host.default('127.0.0.1'),
   /** The viewer port. */
   port: port.default(8080),
@@ -104,16 +104,16 @@ export const cacheSchema = z.object({
   name: z.string().default('edge'),
 });
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   rtmp: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       host: host.default('0.0.0.0'),
       port: port.default(1935),
     })
     .prefault({}),
   rtmps: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       host: host.default('0.0.0.0'),
       port: port.default(1936),
