@@ -11,8 +11,12 @@ export interface FfmpegLocation {
 }
 
 /** `ffmpeg -version` succeeds and reports a version: the binary is usable here. */
-function probe(path: string): string | undefined {
-  const r = spawnSync(path, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
+function probe(path: string, env: NodeJS.ProcessEnv): string | undefined {
+  const r = spawnSync(path, ['-hide_banner', '-version'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    env: { PATH: env.PATH ?? '' },
+  });
   if (r.status !== 0 || typeof r.stdout !== 'string') return undefined;
   const m = /ffmpeg version (\S+)/.exec(r.stdout);
   return m ? m[1] : undefined;
@@ -44,7 +48,7 @@ export function locateFfmpeg(configured = '', env: NodeJS.ProcessEnv = process.e
   const tried: string[] = [];
   for (const [path, source] of candidates) {
     if (!path) continue;
-    const version = probe(path);
+    const version = probe(path, env);
     if (version) return { path, source, version };
     tried.push(`${source} (${path})`);
   }
