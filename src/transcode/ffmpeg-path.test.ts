@@ -11,7 +11,7 @@ test('FFMPEG_PATH pointing nowhere falls through to a usable ffmpeg', () => {
 
 test('a configured path wins when it works', () => {
   const found = locateFfmpeg('', { PATH: process.env.PATH });
-  const loc = locateFfmpeg(found.path, { FFMPEG_PATH: '/nonexistent/ffmpeg' });
+  const loc = locateFfmpeg(found.path, { FFMPEG_PATH: '/nonexistent/ffmpeg', PATH: process.env.PATH });
   assert.equal(loc.source, 'config');
   assert.equal(loc.path, found.path);
 });
