@@ -1,0 +1,205 @@
+import type { PackageConfig } from '../config/schema.js';
+import type { MediaFrame } from '../media/types.js';
+import { writeInitSegment } from '../media/fmp4.js';
+import { Segmenter, type SegmentMedia } from './segmenter.js';
+import { renderMediaPlaylist, type PlaylistSegment, type VariantEntry } from './playlist.js';
+import { AudioClock, buildSegment } from './fragment.js';
+import type { SessionTracks } from './tracks.js';
+import type { PushQueue } from './push-queue.js';
+
+export interface SegmentEvent {
+  rendition: string;
+  sequence: number;
+  durationS: number;
+  bytes: number;
+  /** Stream-timeline ms of the segment's first frame. */
+  startMs: number;
+}
+
+export interface RenditionDeps {
+  /** "live/demo/src/": where this rendition's objects live at the origin. */
+  basePath: string;
+  name: string;
+  config: PackageConfig;
+  queue: PushQueue;
+  now: () => number;
+  onSegment: (e: SegmentEvent) => void;
+}
+
+/**
+ * One rendition of one stream: cuts frames into segments, muxes them, keeps the rolling
+ * playlist and pushes everything to the origin in order (segment before the playlist listing
+ * it). Media from successive publisher sessions continues the same playlist, separated by
+ * EXT-X-DISCONTINUITY and a new EXT-X-MAP.
+ */
+export class Rendition {
+  readonly #d: RenditionDeps;
+  #segmenter: Segmenter | undefined;
+  #tracks: SessionTracks | undefined;
+  #audioClock: AudioClock | undefined;
+  #mapUri = '';
+  #initCount = 0;
+  #nextSeq = 0;
+  #pendingDiscontinuity = false;
+  #wallAt: ((ms: number) => number) | undefined;
+  #targetDurationS: number | undefined;
+  #segments: PlaylistSegment[] = [];
+  #discontinuitySequence = 0;
+  #ended = false;
+  /** Objects that left the playlist, removed once their availability window has passed. */
+  #expiring: Array<{ at: number; path: string }> = [];
+  #bitrates: number[] = [];
+  #frameRate: number | undefined;
+
+  constructor(deps: RenditionDeps) {
+    this.#d = deps;
+  }
+
+  get segmentCount(): number {
+    return this.#nextSeq;
+  }
+
+  /** A publisher session starts with these tracks; `wallAt` maps stream ms to wall-clock ms. */
+  startSession(tracks: SessionTracks, wallAt: (ms: number) => number): void {
+    const c = this.#d.config;
+    this.#tracks = tracks;
+    this.#wallAt = wallAt;
+    this.#segmenter = new Segmenter(
+      { targetMs: c.segmentTargetS * 1000, maxMs: c.maxSegmentS * 1000 },
+      tracks.video !== undefined,
+    );
+    if (this.#targetDurationS !== undefined) this.#segmenter.limitTo(this.#targetDurationS);
+    this.#audioClock = tracks.audio
+      ? new AudioClock(tracks.audio.sampleRate, tracks.audio.samplesPerFrame)
+      : undefined;
+    this.#mapUri = `init-${this.#initCount++}.mp4`;
+    this.#d.queue.put({
+      path: this.#d.basePath + this.#mapUri,
+      kind: 'init',
+      contentType: 'video/mp4',
+      body: writeInitSegment(tracks.tracks),
+    });
+    this.#pendingDiscontinuity = this.#nextSeq > 0;
+    this.#ended = false;
+    if (tracks.video?.frameRate) this.#frameRate = tracks.video.frameRate;
+  }
+
+  frame(f: MediaFrame): void {
+    const seg = this.#segmenter?.push(f);
+    if (seg) this.#emit(seg);
+  }
+
+  /** The publisher left: close the partial segment so viewers get every frame we received. */
+  endSession(): void {
+    const seg = this.#segmenter?.flush();
+    if (seg) this.#emit(seg);
+    this.#segmenter = undefined;
+  }
+
+  /** The stream is over for good: EXT-X-ENDLIST. */
+  end(): void {
+    this.endSession();
+    this.#ended = true;
+    if (this.#segments.length > 0) this.#pushPlaylist();
+  }
+
+  #emit(media: SegmentMedia): void {
+    const tracks = this.#tracks!;
+    if (media.durationMs <= 0) return;
+    const durationS = media.durationMs / 1000;
+    if (this.#targetDurationS === undefined) {
+      // Fixed by the first segment: RFC 8216 forbids TARGETDURATION changing later, so later
+      // segments are held within it (the segmenter forces a cut past it).
+      this.#targetDurationS = Math.max(Math.ceil(this.#d.config.segmentTargetS), Math.round(durationS), 1);
+      this.#segmenter?.limitTo(this.#targetDurationS);
+    }
+    if (this.#d.queue.full) {
+      // The origin is not keeping up: drop this segment rather than queue without bound, and
+      // tell players the timeline has a hole.
+      this.#pendingDiscontinuity = true;
+      return;
+    }
+    const seq = this.#nextSeq++;
+    const body = buildSegment(seq, media, tracks, this.#audioClock);
+    const uri = `seg-${seq}.m4s`;
+    this.#d.queue.put({ path: this.#d.basePath + uri, kind: 'segment', contentType: 'video/mp4', body });
+    if (!this.#frameRate && media.video.length > 1) {
+      this.#frameRate = Math.round((media.video.length * 1000 * 1000) / media.durationMs) / 1000;
+    }
+    this.#segments.push({
+      sequence: seq,
+      durationS,
+      uri,
+      programDateTime: Math.round(this.#wallAt!(media.startMs)),
+      mapUri: this.#mapUri,
+      discontinuity: this.#pendingDiscontinuity,
+    });
+    this.#pendingDiscontinuity = false;
+    this.#bitrates.push((body.length * 8) / durationS);
+    if (this.#bitrates.length > 30) this.#bitrates.shift();
+    this.#trimWindow();
+    this.#pushPlaylist();
+    this.#expire();
+    this.#d.onSegment({
+      rendition: this.#d.name,
+      sequence: seq,
+      durationS,
+      bytes: body.length,
+      startMs: media.startMs,
+    });
+  }
+
+  /** Keep at least `windowSegments` and at least 3 target durations listed (RFC 8216 6.2.2). */
+  #trimWindow(): void {
+    const minS = 3 * (this.#targetDurationS ?? 1);
+    const removeAt = this.#d.now() + this.#d.config.availabilityS * 1000;
+    while (this.#segments.length > this.#d.config.windowSegments) {
+      const rest = this.#segments.slice(1).reduce((t, s) => t + s.durationS, 0);
+      if (rest < minS) break;
+      const gone = this.#segments.shift()!;
+      // DISCONTINUITY-SEQUENCE counts discontinuities that scrolled out of the window.
+      if (gone.discontinuity) this.#discontinuitySequence++;
+      this.#expiring.push({ at: removeAt, path: this.#d.basePath + gone.uri });
+      const stillMapped =
+        this.#segments.some((s) => s.mapUri === gone.mapUri) || gone.mapUri === this.#mapUri;
+      if (!stillMapped) this.#expiring.push({ at: removeAt, path: this.#d.basePath + gone.mapUri });
+    }
+  }
+
+  #expire(): void {
+    const now = this.#d.now();
+    while (this.#expiring.length > 0 && this.#expiring[0]!.at <= now) {
+      this.#d.queue.remove(this.#expiring.shift()!.path);
+    }
+  }
+
+  #pushPlaylist(): void {
+    const text = renderMediaPlaylist({
+      targetDurationS: this.#targetDurationS ?? 1,
+      discontinuitySequence: this.#discontinuitySequence,
+      segments: this.#segments,
+      ended: this.#ended,
+    });
+    this.#d.queue.put({
+      path: this.#d.basePath + 'index.m3u8',
+      kind: 'playlist',
+      contentType: 'application/vnd.apple.mpegurl',
+      body: Buffer.from(text),
+      // Half a target duration at most, so a cache never hides a whole new segment (RFC 8216 6.2.2 spirit;
+      // the LL-HLS server profile asks the same).
+      maxAgeS: this.#ended ? 60 : Math.max(0, Math.floor((this.#targetDurationS ?? 1) / 2)),
+    });
+  }
+
+  /** The multivariant entry, once a segment measured the bit rate. */
+  variant(uri: string): VariantEntry | undefined {
+    const tracks = this.#tracks;
+    if (!tracks || this.#bitrates.length === 0) return undefined;
+    const peak = Math.max(...this.#bitrates);
+    const avg = this.#bitrates.reduce((a, b) => a + b, 0) / this.#bitrates.length;
+    const v: VariantEntry = { uri, bandwidth: peak, averageBandwidth: avg, codecs: tracks.codecs };
+    if (tracks.video) v.resolution = { width: tracks.video.width, height: tracks.video.height };
+    if (tracks.video && this.#frameRate) v.frameRate = this.#frameRate;
+    return v;
+  }
+}
