@@ -1,0 +1,215 @@
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import type { Registry } from 'prom-client';
+import type { IngestLimits } from '../config/schema.js';
+import { CorralError, describeError, type ErrorCode } from '../util/errors.js';
+import { TypedEmitter } from '../util/events.js';
+import type { Logger } from '../util/logger.js';
+import { ingestMetrics, type IngestMetrics } from './metrics.js';
+import { RtmpSession, type EndReason } from './session.js';
+import type { PublishTarget } from './types.js';
+
+export type RtmpServerEvents = {
+  publish: { app: string; name: string; remote: string; secure: boolean };
+  unpublish: { app: string; name: string; reason: EndReason };
+  rejected: { remote: string; code: ErrorCode; reason: string };
+  connectionError: { remote: string; code: ErrorCode; message: string };
+};
+
+export interface RtmpServerOptions {
+  target: PublishTarget;
+  limits: IngestLimits;
+  apps: string[];
+  logger: Logger;
+  registry?: Registry;
+}
+
+/** After a graceful close (an onStatus error was queued) the peer gets this long to read it. */
+const LINGER_MS = 2000;
+
+/**
+ * The RTMP and RTMPS listeners. Both feed the same RtmpSession code; this class owns only
+ * sockets: accepting (with a cap), timeouts, buffering bounds, metrics and shutdown.
+ */
+export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
+  readonly #o: RtmpServerOptions;
+  readonly #log: Logger;
+  readonly #metrics: IngestMetrics;
+  readonly #servers: net.Server[] = [];
+  /** Every accepted raw socket, TLS ones included while they handshake: what the cap counts. */
+  readonly #sockets = new Set<net.Socket>();
+  readonly #sessions = new Set<RtmpSession>();
+  #nextId = 0;
+
+  constructor(opts: RtmpServerOptions) {
+    super();
+    this.#o = opts;
+    this.#log = opts.logger;
+    this.#metrics = ingestMetrics(opts.registry);
+  }
+
+  connectionCount(): number {
+    return this.#sockets.size;
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    const server = net.createServer();
+    server.on('connection', (socket) => {
+      if (this.#admit(socket, false)) this.#accept(socket, false);
+    });
+    return this.#listen(server, port, host, 'rtmp');
+  }
+
+  listenTls(
+    port: number,
+    host: string,
+    creds: { cert: string | Buffer; key: string | Buffer },
+  ): Promise<AddressInfo> {
+    const server = tls.createServer({
+      cert: creds.cert,
+      key: creds.key,
+      handshakeTimeout: this.#o.limits.handshakeTimeoutMs,
+    });
+    // The raw TCP socket is counted (and capped) before TLS costs any CPU.
+    server.on('connection', (raw: net.Socket) => {
+      this.#admit(raw, true);
+    });
+    server.on('secureConnection', (socket: tls.TLSSocket) => this.#accept(socket, true));
+    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+      const message = `TLS handshake failed: ${describeError(err)}`;
+      this.#log.warn({ remote, code: 'RTMP_HANDSHAKE', err: describeError(err) }, message);
+      this.#metrics.tlsError();
+      this.emit('connectionError', { remote, code: 'RTMP_HANDSHAKE', message });
+      socket.destroy();
+    });
+    return this.#listen(server, port, host, 'rtmps');
+  }
+
+  async close(): Promise<void> {
+    const closing = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    this.#servers.length = 0;
+    // Sinks end now, not when the sockets' close events eventually run.
+    for (const s of this.#sessions) s.closed();
+    for (const sock of this.#sockets) sock.destroy();
+    await Promise.all(closing);
+  }
+
+  #listen(server: net.Server, port: number, host: string, kind: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.#log.error({ err: describeError(e) }, '%s listener error', kind));
+        this.#servers.push(server);
+        const addr = server.address() as AddressInfo;
+        this.#log.info(
+          { host: addr.address, port: addr.port },
+          '%s listening on %s:%d',
+          kind,
+          addr.address,
+          addr.port,
+        );
+        resolve(addr);
+      });
+    });
+  }
+
+  /** Count a raw socket against the cap; refuse it at once past the cap. */
+  #admit(raw: net.Socket, secure: boolean): boolean {
+    const remote = `${raw.remoteAddress}:${raw.remotePort}`;
+    if (this.#sockets.size >= this.#o.limits.maxConnections) {
+      const reason = `connection limit of ${this.#o.limits.maxConnections} reached`;
+      this.#log.warn({ remote, secure, code: 'RTMP_LIMIT' }, 'refusing connection: %s', reason);
+      this.#metrics.rejected('RTMP_LIMIT');
+      this.emit('rejected', { remote, code: 'RTMP_LIMIT', reason });
+      raw.on('error', () => {});
+      raw.destroy();
+      return false;
+    }
+    this.#sockets.add(raw);
+    this.#metrics.connections(1);
+    raw.on('error', (e) => this.#log.debug({ remote, err: describeError(e) }, 'socket error'));
+    raw.once('close', () => {
+      this.#sockets.delete(raw);
+      this.#metrics.connections(-1);
+    });
+    return true;
+  }
+
+  #accept(socket: net.Socket, secure: boolean): void {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const log = this.#log.child({ conn: ++this.#nextId, remote, secure });
+    const limits = this.#o.limits;
+    log.debug('connection accepted');
+    socket.setNoDelay(true);
+    let linger: NodeJS.Timeout | undefined;
+    const session: RtmpSession = new RtmpSession({
+      target: this.#o.target,
+      limits,
+      apps: this.#o.apps,
+      logger: log,
+      remote,
+      secure,
+      hooks: {
+        send: (data) => {
+          if (!socket.destroyed) socket.write(data);
+        },
+        close: (graceful) => {
+          if (!graceful) return void socket.destroy();
+          socket.end();
+          linger = setTimeout(() => socket.destroy(), LINGER_MS);
+          linger.unref();
+        },
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+        handshakeDone: () => clearTimeout(handshakeTimer),
+        published: ({ app, name }) => {
+          this.#metrics.publishing(1);
+          this.emit('publish', { app, name, remote, secure });
+        },
+        unpublished: (info) => {
+          this.#metrics.publishing(-1);
+          this.emit('unpublish', info);
+        },
+        rejected: ({ code, reason }) => {
+          this.#metrics.rejected(code);
+          this.emit('rejected', { remote, code, reason });
+        },
+        failed: ({ code, message }) => this.emit('connectionError', { remote, code, message }),
+      },
+    });
+    this.#sessions.add(session);
+
+    const handshakeTimer = setTimeout(() => {
+      session.fail(
+        new CorralError('RTMP_HANDSHAKE', `no RTMP handshake within ${limits.handshakeTimeoutMs} ms`),
+      );
+    }, limits.handshakeTimeoutMs);
+    handshakeTimer.unref();
+    socket.setTimeout(limits.idleTimeoutMs);
+    socket.on('timeout', () => {
+      session.fail(new CorralError('RTMP_LIMIT', `no data for ${limits.idleTimeoutMs} ms`));
+    });
+
+    socket.on('data', (data: Buffer) => {
+      this.#metrics.bytes(data.length);
+      session.feed(data);
+      // Inbound state is bounded inside the session; outbound grows only if the peer stops reading.
+      if (
+        session.bufferedBytes > limits.maxBufferedBytes ||
+        socket.writableLength > limits.maxBufferedBytes
+      ) {
+        session.fail(new CorralError('RTMP_LIMIT', `more than ${limits.maxBufferedBytes} bytes buffered`));
+      }
+    });
+    socket.on('error', (e) => log.debug({ err: describeError(e) }, 'socket error'));
+    socket.once('close', () => {
+      clearTimeout(handshakeTimer);
+      clearTimeout(linger);
+      this.#sessions.delete(session);
+      session.closed();
+      log.debug('connection closed');
+    });
+  }
+}
