@@ -1,0 +1,176 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../util/logger.js';
+import { describeError, isCorralError } from '../util/errors.js';
+import { sendText } from './http-util.js';
+import type { ObjectKind, OriginPush } from './types.js';
+
+/**
+ * The HTTP push receiver: PUT stores an object, DELETE removes one (or a "dir/" prefix). It feeds
+ * the very same OriginPush the in-process transport uses, so both transports share validation,
+ * ETag computation and indexing.
+ */
+
+export const KINDS: ReadonlySet<string> = new Set<ObjectKind>([
+  'init',
+  'segment',
+  'part',
+  'playlist',
+  'multivariant',
+]);
+
+export interface ReceiverOptions {
+  /** Empty: HTTP push disabled (403). */
+  token: string;
+  maxObjectBytes: number;
+  push: OriginPush;
+  logger: Logger;
+}
+
+/** Constant-time token check: hashing first makes both sides equal length, so length leaks nothing. */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  if (header === undefined || !header.startsWith('Bearer ')) return false;
+  const given = createHash('sha256').update(header.slice(7).trim()).digest();
+  const want = createHash('sha256').update(token).digest();
+  return timingSafeEqual(given, want);
+}
+
+/**
+ * Answer without reading the body. A small announced body is drained by Node after the response so
+ * the keep-alive connection survives; an unbounded or oversized one is not worth reading, so the
+ * connection is closed once the response is flushed.
+ */
+function reject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxObjectBytes: number,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  const announced = Number(req.headers['content-length'] ?? 0);
+  const drainable = req.headers['transfer-encoding'] === undefined && announced <= maxObjectBytes;
+  if (!drainable) {
+    res.on('finish', () => req.socket.destroySoon());
+    headers = { ...headers, connection: 'close' };
+  }
+  sendText(res, status, text, headers);
+}
+
+export function handlePushRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  opts: ReceiverOptions,
+): void {
+  const max = opts.maxObjectBytes;
+  if (opts.token === '') return reject(req, res, max, 403, 'push over HTTP is disabled');
+  if (!tokenMatches(req.headers.authorization, opts.token)) {
+    return reject(req, res, max, 401, 'bad or missing push token', { 'www-authenticate': 'Bearer' });
+  }
+
+  if (req.method === 'DELETE') {
+    req.resume();
+    opts.push.remove(path).then(
+      () => res.writeHead(204).end(),
+      (e: unknown) => fail(res, opts.logger, path, e),
+    );
+    return;
+  }
+
+  if (path.endsWith('/')) return reject(req, res, max, 400, 'PUT needs an object path, not a prefix');
+  const kind = req.headers['x-corral-kind'];
+  if (typeof kind !== 'string' || !KINDS.has(kind)) {
+    return reject(
+      req,
+      res,
+      max,
+      400,
+      'X-Corral-Kind must be one of init, segment, part, playlist, multivariant',
+    );
+  }
+  let maxAgeS: number | undefined;
+  const maxAgeHeader = req.headers['x-corral-max-age'];
+  if (maxAgeHeader !== undefined) {
+    maxAgeS = Number(maxAgeHeader);
+    if (
+      typeof maxAgeHeader !== 'string' ||
+      maxAgeHeader.trim() === '' ||
+      !Number.isFinite(maxAgeS) ||
+      maxAgeS < 0
+    ) {
+      return reject(req, res, max, 400, 'X-Corral-Max-Age must be a non-negative number');
+    }
+  }
+  const announced = req.headers['content-length'];
+  if (announced !== undefined && Number(announced) > max) {
+    return reject(req, res, max, 413, `object larger than ${max} bytes`);
+  }
+  const contentType = req.headers['content-type'] ?? 'application/octet-stream';
+
+  readCapped(req, max).then(
+    (body) => {
+      if (body === undefined) return reject(req, res, max, 413, `object larger than ${max} bytes`);
+      const obj = {
+        path,
+        kind: kind as ObjectKind,
+        contentType,
+        body,
+        ...(maxAgeS === undefined ? {} : { maxAgeS }),
+      };
+      opts.push.put(obj).then(
+        () => sendText(res, 201, 'stored'),
+        (e: unknown) => fail(res, opts.logger, path, e),
+      );
+    },
+    // The client went away mid-body: nobody is left to answer.
+    () => undefined,
+  );
+}
+
+/**
+ * Collect the body, or resolve undefined as soon as it passes `max` bytes (the rest is not read:
+ * the caller answers 413 and closes). Rejects when the client aborts.
+ */
+function readCapped(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > max) {
+        cleanup();
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, total));
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error('request aborted'));
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      req.off('error', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    req.on('error', onClose);
+  });
+}
+
+function fail(res: ServerResponse, logger: Logger, path: string, e: unknown): void {
+  if (res.headersSent) return;
+  if (isCorralError(e, 'BAD_REQUEST')) return sendText(res, 400, describeError(e));
+  if (isCorralError(e, 'STORE_LIMIT')) return sendText(res, 413, describeError(e));
+  logger.error({ path, err: describeError(e) }, 'push failed');
+  sendText(res, 500, 'internal error');
+}

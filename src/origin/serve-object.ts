@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ifNoneMatchHits } from './etag.js';
+import { parseRange } from './range.js';
+import type { StoredObject } from './types.js';
+
+/**
+ * The longest a playlist may be cached, whatever the packager asks for. The packager passes at
+ * most half the target duration (LL-HLS server profile); the longest target it allows is 10 s, so
+ * anything above 5 s is a bug upstream, and a stale playlist stalls every viewer behind the cache.
+ */
+export const PLAYLIST_MAX_AGE_CAP_S = 5;
+
+/**
+ * Cache-Control by kind. Init and media segments never change once written (a new segment gets a
+ * new name), so caches may keep them as long as configured. Playlists change every part or
+ * segment: max-age is whole seconds, so a fraction rounds DOWN (rounding up would let caches serve
+ * a playlist longer than the packager allowed), and 0 means "revalidate every time".
+ */
+export function cacheControlFor(obj: StoredObject, immutableMaxAgeS: number): string {
+  if (obj.kind === 'playlist' || obj.kind === 'multivariant') {
+    const asked = obj.maxAgeS ?? 1;
+    const s = Math.floor(Math.min(Number.isFinite(asked) ? asked : 0, PLAYLIST_MAX_AGE_CAP_S));
+    return s <= 0 ? 'no-cache' : `public, max-age=${s}`;
+  }
+  return `public, max-age=${immutableMaxAgeS}, immutable`;
+}
+
+/** Serve a stored object to GET or HEAD: validators, conditional requests and single byte ranges. */
+export function serveObject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  obj: StoredObject,
+  immutableMaxAgeS: number,
+): void {
+  const head = req.method === 'HEAD';
+  const size = obj.body.length;
+  const lastModified = new Date(obj.storedAt).toUTCString();
+  const common: Record<string, string | number> = {
+    etag: obj.etag,
+    'last-modified': lastModified,
+    'cache-control': cacheControlFor(obj, immutableMaxAgeS),
+    'accept-ranges': 'bytes',
+  };
+
+  if (notModified(req, obj.etag, obj.storedAt)) {
+    res.writeHead(304, common);
+    res.end();
+    return;
+  }
+
+  const ifRange = req.headers['if-range'];
+  // If-Range: only honour the Range when the client's copy is this very version (RFC 9110 13.1.5).
+  const rangeAllowed = ifRange === undefined || ifRange === obj.etag || ifRange === lastModified;
+  const range = parseRange(rangeAllowed ? req.headers.range : undefined, size);
+  const typed = { ...common, 'content-type': obj.contentType, 'x-content-type-options': 'nosniff' };
+
+  if (range.kind === 'unsatisfiable') {
+    res.writeHead(416, { ...common, 'content-range': `bytes */${size}`, 'content-length': 0 });
+    res.end();
+    return;
+  }
+  if (range.kind === 'range') {
+    const length = range.end - range.start + 1;
+    res.writeHead(206, {
+      ...typed,
+      'content-range': `bytes ${range.start}-${range.end}/${size}`,
+      'content-length': length,
+    });
+    res.end(head ? undefined : obj.body.subarray(range.start, range.end + 1));
+    return;
+  }
+  res.writeHead(200, { ...typed, 'content-length': size });
+  res.end(head ? undefined : obj.body);
+}
+
+/** RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only counts without it. */
+function notModified(req: IncomingMessage, etag: string, storedAt: number): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) return ifNoneMatchHits(inm, etag);
+  const ims = req.headers['if-modified-since'];
+  if (ims === undefined) return false;
+  const since = Date.parse(ims);
+  // HTTP dates have whole seconds; compare at that resolution.
+  return Number.isFinite(since) && Math.floor(storedAt / 1000) * 1000 <= since;
+}
