@@ -63,6 +63,7 @@ export class BitReader {
   /** Signed Exp-Golomb, se(v): 1, -1, 2, -2, ... for codeNum 1, 2, 3, 4, ... */
   se(): number {
     const k = this.ue();
+    if (k === 0) return 0; // avoid -0
     return k % 2 === 1 ? (k + 1) / 2 : -(k / 2);
   }
 }
