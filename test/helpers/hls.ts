@@ -1,0 +1,121 @@
+/**
+ * A strict reader of HLS playlists for tests: parses what corral emits and checks the RFC 8216
+ * rules the issues name, returning a list of violations (empty = valid).
+ */
+
+export interface MediaSegmentEntry {
+  sequence: number;
+  duration: number;
+  uri: string;
+  discontinuity: boolean;
+  map?: string;
+  programDateTime?: number;
+}
+
+export interface MediaPlaylist {
+  version: number;
+  targetDuration: number;
+  mediaSequence: number;
+  discontinuitySequence: number;
+  segments: MediaSegmentEntry[];
+  ended: boolean;
+}
+
+function attr(line: string): string {
+  return line.slice(line.indexOf(':') + 1);
+}
+
+export function parseMediaPlaylist(text: string): MediaPlaylist {
+  const lines = text.split('\n').map((l) => l.trim());
+  if (lines[0] !== '#EXTM3U') throw new Error('playlist does not start with #EXTM3U');
+  const p: MediaPlaylist = {
+    version: NaN,
+    targetDuration: NaN,
+    mediaSequence: 0,
+    discontinuitySequence: 0,
+    segments: [],
+    ended: false,
+  };
+  let pending: Partial<MediaSegmentEntry> = {};
+  let map: string | undefined;
+  for (const line of lines.slice(1)) {
+    if (line === '') continue;
+    if (line.startsWith('#EXT-X-VERSION:')) p.version = Number(attr(line));
+    else if (line.startsWith('#EXT-X-TARGETDURATION:')) p.targetDuration = Number(attr(line));
+    else if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) p.mediaSequence = Number(attr(line));
+    else if (line.startsWith('#EXT-X-DISCONTINUITY-SEQUENCE:')) p.discontinuitySequence = Number(attr(line));
+    else if (line === '#EXT-X-DISCONTINUITY') pending.discontinuity = true;
+    else if (line.startsWith('#EXT-X-MAP:')) map = /URI="([^"]+)"/.exec(line)?.[1];
+    else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pending.programDateTime = Date.parse(attr(line));
+    else if (line.startsWith('#EXTINF:')) pending.duration = Number(attr(line).split(',')[0]);
+    else if (line === '#EXT-X-ENDLIST') p.ended = true;
+    else if (!line.startsWith('#')) {
+      p.segments.push({
+        sequence: p.mediaSequence + p.segments.length,
+        duration: pending.duration ?? NaN,
+        uri: line,
+        discontinuity: pending.discontinuity ?? false,
+        map,
+        programDateTime: pending.programDateTime,
+      });
+      pending = {};
+    }
+  }
+  return p;
+}
+
+/** RFC 8216 rules corral promises for media playlists. */
+export function checkMediaPlaylist(p: MediaPlaylist): string[] {
+  const bad: string[] = [];
+  if (!Number.isInteger(p.targetDuration) || p.targetDuration < 1)
+    bad.push(`TARGETDURATION ${p.targetDuration}`);
+  if (!(p.version >= 6)) bad.push(`VERSION ${p.version} too low for EXT-X-MAP`);
+  let total = 0;
+  for (const s of p.segments) {
+    if (!(s.duration > 0)) bad.push(`segment ${s.sequence} has no EXTINF`);
+    if (Math.round(s.duration) > p.targetDuration) {
+      bad.push(`segment ${s.sequence} EXTINF ${s.duration} rounds above TARGETDURATION ${p.targetDuration}`);
+    }
+    if (!s.map) bad.push(`segment ${s.sequence} has no EXT-X-MAP`);
+    if (s.programDateTime === undefined || Number.isNaN(s.programDateTime)) {
+      bad.push(`segment ${s.sequence} has no PROGRAM-DATE-TIME`);
+    }
+    total += s.duration;
+  }
+  if (!p.ended && total < 3 * p.targetDuration) bad.push(`window ${total}s shorter than 3 target durations`);
+  return bad;
+}
+
+export interface VariantStream {
+  uri: string;
+  bandwidth: number;
+  averageBandwidth?: number;
+  codecs: string[];
+  resolution?: string;
+  frameRate?: number;
+}
+
+export function parseMultivariant(text: string): VariantStream[] {
+  const lines = text.split('\n').map((l) => l.trim());
+  if (lines[0] !== '#EXTM3U') throw new Error('multivariant playlist does not start with #EXTM3U');
+  const out: VariantStream[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (!l.startsWith('#EXT-X-STREAM-INF:')) continue;
+    const a = attr(l);
+    const get = (k: string) => new RegExp(`(?:^|,)${k}=("[^"]*"|[^,]*)`).exec(a)?.[1]?.replace(/"/g, '');
+    const v: VariantStream = {
+      uri: lines[i + 1]!,
+      bandwidth: Number(get('BANDWIDTH')),
+      codecs: (get('CODECS') ?? '').split(',').filter(Boolean),
+    };
+    const avg = get('AVERAGE-BANDWIDTH');
+    if (avg) v.averageBandwidth = Number(avg);
+    const res = get('RESOLUTION');
+    if (res) v.resolution = res;
+    const fr = get('FRAME-RATE');
+    if (fr) v.frameRate = Number(fr);
+    out.push(v);
+  }
+  return out;
+}
