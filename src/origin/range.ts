@@ -29,7 +29,7 @@ export function parseRange(header: string | undefined, size: number): RangeResul
     return { kind: 'range', start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = num(first);
-  const end = last === '' ? size - 1 : num(last);
+  const end = last === '' ? Number.MAX_SAFE_INTEGER : num(last);
   if (end < start) return { kind: 'none' }; // syntactically invalid: ignore the header
   if (start >= size) return { kind: 'unsatisfiable' };
   return { kind: 'range', start, end: Math.min(end, size - 1) };
