@@ -191,17 +191,16 @@ class Reader {
 }
 
 function readProps(r: Reader, depth: number): Record<string, AmfValue> {
-  // A null-prototype target keeps "__proto__" keys from a hostile peer as plain data.
-  const props: Record<string, AmfValue> = Object.create(null) as Record<string, AmfValue>;
+  const entries: [string, AmfValue][] = [];
   for (;;) {
     const key = r.utf8(r.u16('property name length'), 'property name');
     if (key === '' && r.buf[r.pos] === M.objectEnd) {
       r.pos++;
-      // Plain prototype again so callers (and deepEqual) see an ordinary object.
-      return Object.assign({}, props);
+      // fromEntries defines own properties, so a "__proto__" key from a hostile peer stays data.
+      return Object.fromEntries(entries);
     }
     r.count();
-    props[key] = readValue(r, depth + 1);
+    entries.push([key, readValue(r, depth + 1)]);
   }
 }
 
