@@ -14,7 +14,12 @@ export const ingestLimitsSchema = z.strictObject({
   /** Concurrent RTMP(S) connections; one publisher rarely needs more than one. */
   maxConnections: z.number().int().min(1).default(200),
   /** Largest Set Chunk Size a peer may announce. RTMP allows 2^31-1; nobody legit needs > 1 MiB. */
-  maxChunkSize: z.number().int().min(128).max(0x7fffffff).default(1 << 20),
+  maxChunkSize: z
+    .number()
+    .int()
+    .min(128)
+    .max(0x7fffffff)
+    .default(1 << 20),
   /** Largest message we reassemble. A 4K keyframe is a few MB; this bounds a hostile peer. */
   maxMessageSize: z
     .number()
@@ -102,6 +107,20 @@ export const cacheSchema = z.strictObject({
   upstreamTimeoutMs: z.number().int().min(100).default(10_000),
   /** Name of this tier in X-Cache headers. */
   name: z.string().default('edge'),
+  /**
+   * Cache-blocking timeout: waiters are held this long on a fetch with no answer before exactly
+   * one more upstream fetch is started for them (never a herd). A 1 s live segment normally
+   * answers in well under a second, so 2 s means something upstream is stuck.
+   */
+  holdTimeoutMs: z.number().int().min(10).max(60_000).default(2_000),
+  /** Upstream fetches one flight may have at once (1 = never re-elect; 2 = one hand-off). */
+  leaderAttempts: z.number().int().min(1).max(4).default(2),
+  /** Keep-alive sockets to the upstream. Coalescing keeps the need low; this bounds pass-through. */
+  upstreamSockets: z.number().int().min(1).max(10_000).default(256),
+  /** Hold requests for live segments at most this many sequence numbers beyond the newest listed. */
+  futureMaxAhead: z.number().int().min(0).max(10).default(2),
+  /** ...for at most this many target durations before answering 404 no-store. */
+  futureHoldFactor: z.number().min(0.1).max(10).default(1.5),
 });
 
 export const configSchema = z.strictObject({

@@ -1,0 +1,79 @@
+/**
+ * A response body shared by every client of one object: upstream appends chunks, readers keep a
+ * cursor into the same Buffers (never a per-reader copy) and are woken by a direct call when more
+ * bytes, the end, or a failure arrive. No timers, no polling.
+ */
+export class SharedBody {
+  readonly chunks: Buffer[] = [];
+  length = 0;
+  complete = false;
+  error: Error | undefined;
+  /** From Content-Length when upstream sent one; a body ending at another length has failed. */
+  readonly expectedLength: number | undefined;
+  readonly #readers = new Set<() => void>();
+
+  constructor(expectedLength?: number) {
+    this.expectedLength = expectedLength;
+  }
+
+  static of(buf: Buffer): SharedBody {
+    const b = new SharedBody(buf.length);
+    if (buf.length > 0) b.append(buf);
+    b.finish();
+    return b;
+  }
+
+  /** Total length once known: the declared one, or the actual one after the end. */
+  get totalLength(): number | undefined {
+    return this.complete ? this.length : this.expectedLength;
+  }
+
+  get settled(): boolean {
+    return this.complete || this.error !== undefined;
+  }
+
+  get readers(): number {
+    return this.#readers.size;
+  }
+
+  append(chunk: Buffer): void {
+    if (this.settled || chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    this.#notify();
+  }
+
+  finish(): void {
+    if (this.settled) return;
+    if (this.expectedLength !== undefined && this.length !== this.expectedLength) {
+      this.fail(new Error(`body ended at ${this.length} of ${this.expectedLength} bytes`));
+      return;
+    }
+    this.complete = true;
+    this.#notify();
+  }
+
+  fail(err: Error): void {
+    if (this.settled) return;
+    this.error = err;
+    this.#notify();
+  }
+
+  /** The whole body as one Buffer (small objects only: playlists). */
+  concat(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
+  }
+
+  subscribe(fn: () => void): void {
+    this.#readers.add(fn);
+  }
+
+  unsubscribe(fn: () => void): void {
+    this.#readers.delete(fn);
+  }
+
+  #notify(): void {
+    // A reader may unsubscribe itself while we iterate; Set iteration tolerates that.
+    for (const fn of this.#readers) fn();
+  }
+}

@@ -1,0 +1,159 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { SharedBody } from './body.js';
+import { decidePolicy, headerString, type Policy } from './cache-control.js';
+
+/** An upstream answer as this node keeps and serves it (stored or only shared in flight). */
+export interface Entry {
+  status: number;
+  /** Response headers without hop-by-hop fields, Age, X-Cache or Content-Length. */
+  headers: OutgoingHttpHeaders;
+  body: SharedBody;
+  policy: Policy;
+  etag: string | undefined;
+  lastModified: string | undefined;
+  /** Local clock when the response (or its last 304) arrived. */
+  responseTime: number;
+  /** Age it already had when it arrived (RFC 9111 4.2.3 corrected_initial_age). */
+  initialAgeMs: number;
+  /** The X-Cache value of the tiers above, kept so viewers see every tier. */
+  upstreamXCache: string | undefined;
+  /** Vary field names (lowercase) and the values of the request that fetched it. */
+  varyNames: string[];
+  varyKey: string;
+}
+
+/** Fields that describe one connection, not the object (RFC 9110 7.6.1), plus ones we recompute. */
+const DROP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'age',
+  'x-cache',
+  'content-length',
+]);
+
+export function objectHeaders(h: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  const conn = (headerString(h.connection) ?? '').toLowerCase();
+  const named = new Set(conn.split(',').map((s) => s.trim()));
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || DROP.has(k) || named.has(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export function parseVary(h: IncomingHttpHeaders | OutgoingHttpHeaders): string[] {
+  const v = h.vary;
+  const text = Array.isArray(v) ? v.join(',') : v === undefined ? '' : String(v);
+  return text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0 && s !== '*')
+    .sort();
+}
+
+/** Request values of the Vary fields, normalised so trivial spacing differences still match. */
+export function varyKeyOf(names: string[], reqHeaders: IncomingHttpHeaders): string {
+  if (names.length === 0) return '';
+  return names
+    .map((n) => `${n}:${(headerString(reqHeaders[n]) ?? '').replace(/\s+/g, '').toLowerCase()}`)
+    .join('\n');
+}
+
+export function createEntry(
+  status: number,
+  upstreamHeaders: IncomingHttpHeaders,
+  body: SharedBody,
+  requestTime: number,
+  reqHeaders: IncomingHttpHeaders,
+  now = Date.now(),
+): Entry {
+  const headers = objectHeaders(upstreamHeaders);
+  const varyNames = parseVary(upstreamHeaders);
+  return {
+    status,
+    headers,
+    body,
+    policy: decidePolicy(status, upstreamHeaders),
+    etag: headerString(upstreamHeaders.etag),
+    lastModified: headerString(upstreamHeaders['last-modified']),
+    responseTime: now,
+    initialAgeMs: initialAge(upstreamHeaders, requestTime, now),
+    upstreamXCache: headerString(upstreamHeaders['x-cache']),
+    varyNames,
+    varyKey: varyKeyOf(varyNames, reqHeaders),
+  };
+}
+
+/**
+ * RFC 9111 4.2.3. Date has one-second resolution, so the apparent age of a fresh response is up to
+ * 999 ms of noise; we count it only beyond that, or a 1 s playlist would arrive half stale.
+ */
+function initialAge(h: IncomingHttpHeaders, requestTime: number, responseTime: number): number {
+  const ageValue = Number(headerString(h.age) ?? '0');
+  const age = Number.isFinite(ageValue) && ageValue >= 0 ? ageValue * 1000 : 0;
+  const date = Date.parse(headerString(h.date) ?? '');
+  const apparent = Number.isNaN(date) ? 0 : Math.max(0, responseTime - date - 1000);
+  return Math.max(apparent, age + (responseTime - requestTime));
+}
+
+export function currentAgeMs(e: Entry, now = Date.now()): number {
+  return e.initialAgeMs + Math.max(0, now - e.responseTime);
+}
+
+export function isFresh(e: Entry, now = Date.now()): boolean {
+  return currentAgeMs(e, now) < e.policy.lifetimeMs;
+}
+
+/** Stale, but inside the stale-while-revalidate window. */
+export function inSwrWindow(e: Entry, now = Date.now()): boolean {
+  return currentAgeMs(e, now) < e.policy.lifetimeMs + e.policy.swrMs;
+}
+
+export function inSieWindow(e: Entry, now = Date.now()): boolean {
+  return currentAgeMs(e, now) < e.policy.lifetimeMs + e.policy.sieMs;
+}
+
+/** After a 304: same body, headers updated from the 304 (RFC 9111 4.3.4), age restarted. */
+export function refreshEntry(
+  e: Entry,
+  h304: IncomingHttpHeaders,
+  requestTime: number,
+  now = Date.now(),
+): Entry {
+  const merged: IncomingHttpHeaders = {};
+  for (const [k, v] of Object.entries(e.headers)) merged[k] = typeof v === 'number' ? String(v) : v;
+  for (const [k, v] of Object.entries(objectHeaders(h304))) {
+    if (k === 'content-type' || k === 'content-encoding' || k === 'content-range') continue;
+    merged[k] = typeof v === 'number' ? String(v) : v;
+  }
+  merged.age = h304.age;
+  const fresh = createEntry(e.status, merged, e.body, requestTime, {}, now);
+  return { ...fresh, varyNames: e.varyNames, varyKey: e.varyKey, upstreamXCache: fresh.upstreamXCache };
+}
+
+/** Bytes an entry holds, for the LRU budget (headers counted roughly). */
+export function entrySize(e: Entry): number {
+  return (e.body.totalLength ?? e.body.length) + 512;
+}
+
+/** A response this node makes itself (upstream unreachable, future segment not there). */
+export function syntheticEntry(status: number, message: string, cacheControl: string): Entry {
+  const body = SharedBody.of(Buffer.from(message + '\n'));
+  const now = Date.now();
+  return createEntry(
+    status,
+    { 'content-type': 'text/plain; charset=utf-8', 'cache-control': cacheControl },
+    body,
+    now,
+    {},
+    now,
+  );
+}

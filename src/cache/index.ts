@@ -1,0 +1,324 @@
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CacheConfig } from '../config/schema.js';
+import { serveMetrics, type Registry } from '../metrics/registry.js';
+import type { Logger } from '../util/logger.js';
+import { headerString } from './cache-control.js';
+import { inSwrWindow, isFresh, objectHeaders, syntheticEntry, varyKeyOf, type Entry } from './entry.js';
+import { Flight, type FlightHost, type Waiter } from './flight.js';
+import { LiveRules } from './live.js';
+import { cacheMetrics, type CacheMetrics } from './metrics.js';
+import { serveEntry, type CacheResult } from './serve.js';
+import { MemoryStore } from './store.js';
+import { Upstream, upstreamRequestHeaders } from './upstream.js';
+
+export interface CacheNodeOptions {
+  config: CacheConfig;
+  /** Base URL of the next tier or the origin, e.g. http://127.0.0.1:8081 */
+  upstream: string;
+  logger: Logger;
+  registry?: Registry;
+  role?: 'edge' | 'shield';
+  /** Called first for every request; returns true when it answered (e.g. the player page). */
+  localRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+export type { Entry } from './entry.js';
+export type { CacheResult } from './serve.js';
+
+const MAX_URL = 8192;
+
+function keyOf(url: string, varyKey: string): string {
+  return varyKey === '' ? url : `${url}\n${varyKey}`;
+}
+
+/**
+ * One cache node (edge POP or regional shield: same code, different configuration) in front of
+ * any HTTP upstream. See docs in issue 3: single flight, cache-blocking timeout, RFC 9111
+ * freshness, live-aware holds for segments the playlist does not list yet.
+ */
+export class CacheNode implements FlightHost {
+  readonly name: string;
+  readonly role: 'edge' | 'shield';
+  readonly upstream: Upstream;
+  readonly holdTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly maxObjectBytes: number;
+  readonly store: MemoryStore;
+  readonly live: LiveRules;
+  readonly #log: Logger;
+  readonly #registry: Registry | undefined;
+  readonly #metrics: CacheMetrics;
+  readonly #localRoutes: CacheNodeOptions['localRoutes'];
+  readonly #flights = new Map<string, Flight>();
+  #server: Server | undefined;
+
+  constructor(opts: CacheNodeOptions) {
+    const c = opts.config;
+    this.role = opts.role ?? 'edge';
+    this.name = c.name;
+    this.#log = opts.logger.child({ component: 'cache', tier: this.name });
+    this.upstream = new Upstream(opts.upstream, c.upstreamTimeoutMs, c.upstreamSockets);
+    this.holdTimeoutMs = c.holdTimeoutMs;
+    this.maxAttempts = c.leaderAttempts;
+    this.maxObjectBytes = c.maxObjectBytes;
+    this.store = new MemoryStore(c.maxBytes, c.maxObjectBytes);
+    this.#registry = opts.registry;
+    this.#metrics = cacheMetrics(opts.registry);
+    this.#localRoutes = opts.localRoutes;
+    this.live = new LiveRules({
+      maxAhead: c.futureMaxAhead,
+      holdFactor: c.futureHoldFactor,
+      onHoldOutcome: (outcome) => this.#metrics.holds.inc({ tier: this.name, outcome }),
+      refresh: (playlistUrl) => this.#refreshPlaylist(playlistUrl),
+    });
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.#handle(req, res);
+    } catch (err) {
+      this.#log.error({ err }, 'request handler failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error\n');
+    }
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#localRoutes?.(req, res) === true) return;
+    const url = req.url ?? '';
+    const path = url.split('?', 1)[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      res.end('ok\n');
+      return;
+    }
+    if (path === '/metrics') {
+      // Never forwarded: an upstream's metrics are not this node's.
+      if (this.#registry === undefined) return this.#plain(res, 404, 'no metrics here');
+      this.#metrics.storeBytes.set({ tier: this.name }, this.store.bytes);
+      this.#metrics.storeObjects.set({ tier: this.name }, this.store.objects);
+      serveMetrics(this.#registry, req, res).catch((err: unknown) => {
+        this.#log.warn({ err }, 'metrics failed');
+        res.destroy();
+      });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return this.#plain(res, 405, 'method not allowed');
+    }
+    if (!url.startsWith('/') || url.length > MAX_URL || /[^\x21-\x7e]/.test(url)) {
+      return this.#plain(res, 400, 'bad request target');
+    }
+    const w: Waiter = { req, res, started: performance.now(), result: 'MISS' };
+    // RFC 9111 3.5: a shared cache does not answer requests carrying credentials from storage.
+    if (req.headers.authorization !== undefined) return this.passThrough(w);
+    this.#lookup(w);
+  }
+
+  #plain(res: ServerResponse, status: number, msg: string): void {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(msg + '\n');
+  }
+
+  #lookup(w: Waiter): void {
+    const url = w.req.url!;
+    const key = keyOf(url, varyKeyOf(this.store.varyOf(url), w.req.headers));
+    const e = this.store.get(key);
+    let stale: Entry | undefined;
+    if (e !== undefined) {
+      if (isFresh(e)) return this.deliver(w, e, 'HIT');
+      if (inSwrWindow(e)) {
+        this.deliver(w, e, 'STALE');
+        if (!this.#flights.has(key)) this.#startFlight(url, key, w.req, e, undefined);
+        return;
+      }
+      stale = e;
+    }
+    const f = this.#flights.get(key);
+    if (f !== undefined) {
+      w.result = 'COALESCED';
+      return f.join(w);
+    }
+    // Live rule: a segment a little beyond the newest listed one is held until a playlist lists it.
+    if (this.live.maybeHold(url, w, (held) => this.#afterHold(held, key))) {
+      this.parked(1);
+      return;
+    }
+    this.#startFlight(url, key, w.req, stale, w);
+  }
+
+  #afterHold(held: { w: Waiter; appeared: boolean }, key: string): void {
+    this.parked(-1);
+    if (held.w.res.destroyed) return;
+    if (held.appeared) return this.#lookup(held.w);
+    const e = syntheticEntry(404, 'not yet available', 'no-store');
+    this.deliver(held.w, e, 'HELD');
+    void key;
+  }
+
+  #startFlight(url: string, key: string, req: IncomingMessage, stale: Entry | undefined, w?: Waiter): Flight {
+    const f = new Flight(this, url, key, req, stale);
+    this.#flights.set(key, f);
+    if (w !== undefined) f.join(w);
+    f.start();
+    return f;
+  }
+
+  /** Fetch a playlist in the background (coalesced with viewers' own requests for it). */
+  #refreshPlaylist(url: string): void {
+    const key = keyOf(url, '');
+    if (this.#flights.has(key)) return;
+    const e = this.store.get(key);
+    if (e !== undefined && isFresh(e)) return;
+    const fake = { headers: {}, socket: { remoteAddress: undefined } } as unknown as IncomingMessage;
+    this.#startFlight(url, key, fake, e);
+  }
+
+  // ---- FlightHost ----
+
+  deliver(w: Waiter, e: Entry, result: CacheResult): void {
+    serveEntry(w.req, w.res, e, {
+      name: this.name,
+      result,
+      done: (bytes) => this.#record(w, result, bytes),
+    });
+  }
+
+  #record(w: Waiter, result: CacheResult, bytes: number): void {
+    const tier = this.name;
+    this.#metrics.requests.inc({ tier, result: result.toLowerCase() });
+    if (bytes > 0) this.#metrics.bytesOut.inc({ tier }, bytes);
+    this.#metrics.duration.observe(
+      { tier, result: result.toLowerCase() },
+      (performance.now() - w.started) / 1000,
+    );
+  }
+
+  passThrough(w: Waiter): void {
+    const headers = upstreamRequestHeaders(w.req.headers, false, this.name, w.req.socket.remoteAddress);
+    let answered = false;
+    const handle = this.upstream.get(
+      w.req.method === 'HEAD' ? 'HEAD' : 'GET',
+      w.req.url!,
+      headers,
+      (up) => {
+        answered = true;
+        this.#metrics.upstreamFetches.inc({ tier: this.name, status: String(up.statusCode) });
+        this.direct(w, up);
+      },
+      () => {
+        answered = true;
+        this.#metrics.upstreamFetches.inc({ tier: this.name, status: 'error' });
+        this.deliver(w, syntheticEntry(502, 'upstream unreachable', 'no-store'), 'ERROR');
+      },
+    );
+    w.res.once('close', () => {
+      if (!answered) handle.abort();
+    });
+  }
+
+  direct(w: Waiter, up: IncomingMessage): void {
+    const res = w.res;
+    if (res.destroyed) return void up.destroy();
+    const h = objectHeaders(up.headers);
+    const cl = headerString(up.headers['content-length']);
+    if (cl !== undefined) h['content-length'] = cl;
+    if (up.headers.age !== undefined) h.age = up.headers.age;
+    const upX = headerString(up.headers['x-cache']);
+    h['x-cache'] = `${this.name} PASS${upX === undefined ? '' : `, ${upX}`}`;
+    res.writeHead(up.statusCode ?? 502, h);
+    let bytes = 0;
+    up.on('data', (c: Buffer) => (bytes += c.length));
+    up.on('error', () => res.destroy());
+    up.on('aborted', () => res.destroy());
+    up.on('end', () => {
+      if (!up.complete) res.destroy();
+    });
+    res.on('close', () => {
+      if (!up.complete) up.destroy();
+      this.#record(w, 'PASS', bytes);
+    });
+    up.pipe(res);
+  }
+
+  redispatch(w: Waiter): void {
+    this.#lookup(w);
+  }
+
+  keep(url: string, e: Entry): void {
+    this.store.set(url, keyOf(url, e.varyKey), e);
+  }
+
+  drop(url: string, e: Entry): void {
+    this.store.deleteIf(keyOf(url, e.varyKey), e);
+  }
+
+  finished(f: Flight): void {
+    if (this.#flights.get(f.key) === f) this.#flights.delete(f.key);
+  }
+
+  wantsWhole(url: string, up: IncomingMessage): boolean {
+    return this.live.isPlaylist(url, up.headers);
+  }
+
+  settleWhole(url: string, e: Entry): Entry {
+    const current = this.store.get(keyOf(url, e.varyKey));
+    return this.live.acceptPlaylist(url, e, current);
+  }
+
+  upstreamStatus(status: string): void {
+    this.#metrics.upstreamFetches.inc({ tier: this.name, status });
+  }
+
+  parked(delta: number): void {
+    this.#metrics.waiters.inc({ tier: this.name }, delta);
+  }
+
+  log(msg: string, fields: Record<string, unknown>): void {
+    this.#log.debug(fields, msg);
+  }
+
+  // ---- lifecycle ----
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    const server = http.createServer({
+      maxHeaderSize: 16 * 1024,
+      requestTimeout: 30_000,
+      headersTimeout: 10_000,
+      keepAliveTimeout: 5_000,
+    });
+    server.on('request', (req, res) => this.handle(req, res));
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // Malformed or oversized requests: answer plainly if the socket still takes bytes.
+      if (!socket.writable || socket.destroyed) return void socket.destroy();
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    });
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve(server.address() as AddressInfo);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.#flights.values()) f.abort();
+    this.#flights.clear();
+    this.live.close();
+    const server = this.#server;
+    this.#server = undefined;
+    if (server !== undefined) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    }
+    this.upstream.close();
+    this.store.clear();
+  }
+}

@@ -1,0 +1,118 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { CorralError } from '../util/errors.js';
+
+/** Request fields that describe the client connection or that this node sets itself. */
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+]);
+/** Dropped on shared fetches: the object is fetched whole and unconditionally for everyone. */
+const PER_CLIENT = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match']);
+
+export function upstreamRequestHeaders(
+  client: IncomingHttpHeaders,
+  shared: boolean,
+  via: string,
+  clientIp: string | undefined,
+): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(client)) {
+    if (v === undefined || HOP.has(k) || (shared && PER_CLIENT.has(k))) continue;
+    out[k] = v;
+  }
+  const prevVia = client.via === undefined ? '' : `${String(client.via)}, `;
+  out.via = `${prevVia}1.1 ${via}`;
+  if (clientIp !== undefined) {
+    const prev = client['x-forwarded-for'];
+    out['x-forwarded-for'] = prev === undefined ? clientIp : `${String(prev)}, ${clientIp}`;
+  }
+  return out;
+}
+
+export interface UpstreamHandle {
+  abort(): void;
+}
+
+/**
+ * One upstream origin reached over a keep-alive pool. Socket idleness (before headers or in the
+ * body) beyond `timeoutMs` fails the request, so a stalled origin cannot hold a fetch forever.
+ */
+export class Upstream {
+  readonly base: URL;
+  readonly #agent: http.Agent;
+  readonly #timeoutMs: number;
+
+  constructor(baseUrl: string, timeoutMs: number, maxSockets: number) {
+    this.base = new URL(baseUrl);
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
+      throw new CorralError('CONFIG_INVALID', `upstream must be http(s): ${baseUrl}`);
+    }
+    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    this.#agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: 64, scheduling: 'lifo' });
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Path and query below the base URL ("/live/a.m3u8?x=1" under "http://h/base" -> "/base/live/..."). */
+  pathFor(requestPath: string): string {
+    const prefix = this.base.pathname.replace(/\/+$/, '');
+    return prefix + requestPath;
+  }
+
+  get(
+    method: 'GET' | 'HEAD',
+    path: string,
+    headers: OutgoingHttpHeaders,
+    onResponse: (res: IncomingMessage) => void,
+    onError: (err: Error) => void,
+  ): UpstreamHandle {
+    const mod = this.base.protocol === 'https:' ? https : http;
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      onError(err);
+    };
+    const req = mod.request({
+      protocol: this.base.protocol,
+      hostname: this.base.hostname,
+      port: this.base.port,
+      method,
+      path: this.pathFor(path),
+      headers: { ...headers, host: this.base.host },
+      agent: this.#agent,
+    });
+    req.setTimeout(this.#timeoutMs, () => {
+      req.destroy(
+        new CorralError('UPSTREAM_TIMEOUT', `upstream idle ${this.#timeoutMs} ms`, { recoverable: true }),
+      );
+    });
+    req.on('error', (e) =>
+      fail(new CorralError('UPSTREAM_FAILED', e.message, { recoverable: true, cause: e })),
+    );
+    req.on('response', (res) => {
+      if (!failed) onResponse(res);
+      else res.destroy();
+    });
+    req.end();
+    return {
+      abort: () => {
+        failed = true;
+        req.destroy();
+      },
+    };
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+}
