@@ -124,6 +124,14 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`corral: ${describeError(e)}`);
       return e.code === 'CONFIG_INVALID' ? 2 : 1;
     }
+    const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES') {
+      console.error(
+        `corral: cannot listen on ${err.address}:${err.port} (${err.code}); another process holds it. ` +
+          'Pick other ports with --http-port, --origin-port, --rtmp-port, --rtmps-port (see --help).',
+      );
+      return 1;
+    }
     console.error(e);
     return 1;
   }

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+
+export const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
+export const FFPROBE = process.env.FFPROBE_PATH ?? 'ffprobe';
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a process to completion with a hard deadline (killed past it), capturing output (bounded). */
+export function run(cmd: string, args: string[], timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => {
+      if (stdout.length < 4 << 20) stdout += d.toString();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-20_000);
+    });
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** ffmpeg arguments for a live test pattern with B-frames and a 1 s GOP, published as FLV. */
+export function testPatternArgs(
+  url: string,
+  o: { seconds: number; size?: string; fps?: number; bframes?: number },
+) {
+  const fps = o.fps ?? 30;
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${o.size ?? '640x360'}:rate=${fps}`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    String(o.seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(fps),
+    '-keyint_min',
+    String(fps),
+    '-sc_threshold',
+    '0',
+    '-bf',
+    String(o.bframes ?? 2),
+    '-c:a',
+    'aac',
+    '-b:a',
+    '96k',
+    '-f',
+    'flv',
+    url,
+  ];
+}
+
+/** Publish a test pattern and wait for ffmpeg to finish. */
+export function publish(url: string, seconds: number, o: { size?: string; bframes?: number } = {}) {
+  return run(FFMPEG, testPatternArgs(url, { seconds, ...o }), (seconds + 30) * 1000);
+}
+
+export interface ProbeResult {
+  streams: Array<{
+    codec_name: string;
+    codec_type: string;
+    width?: number;
+    height?: number;
+    profile?: string;
+  }>;
+  format: { duration?: string };
+}
+
+export async function probe(url: string): Promise<ProbeResult> {
+  const r = await run(FFPROBE, ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', url], 60_000);
+  if (r.code !== 0) throw new Error(`ffprobe failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as ProbeResult;
+}
+
+/** Decode everything; returns the decoded duration in seconds (from ffmpeg's final time=). */
+export async function decode(url: string): Promise<{ code: number | null; errors: string; seconds: number }> {
+  const r = await run(
+    FFMPEG,
+    ['-hide_banner', '-nostats', '-progress', 'pipe:1', '-v', 'error', '-i', url, '-f', 'null', '-'],
+    120_000,
+  );
+  const times = [...r.stdout.matchAll(/out_time_us=(\d+)/g)].map((m) => Number(m[1]));
+  return { code: r.code, errors: r.stderr.trim(), seconds: (times[times.length - 1] ?? 0) / 1e6 };
+}
