@@ -21,3 +21,27 @@ export { writeInitSegment, initBrands } from './fmp4-init.js';
 export { writeMediaSegment, segmentBrands } from './fmp4-segment.js';
 export { type Box, parseBoxes, findBox } from './box-reader.js';
 export { readInitSegment, readMediaSegment, type InitSegmentInfo, type FileType } from './fmp4-read.js';
+export {
+  type Mvhd,
+  type Tkhd,
+  type Mdhd,
+  type Trex,
+  type Mfhd,
+  type Tfhd,
+  type Tfdt,
+  type Trun,
+  type TrunSample,
+  SAMPLE_FLAGS_SYNC,
+  SAMPLE_FLAGS_NON_SYNC,
+  TFHD_DEFAULT_BASE_IS_MOOF,
+} from './fmp4-boxes.js';
+export {
+  decodeMvhd,
+  decodeTkhd,
+  decodeMdhd,
+  decodeTrex,
+  decodeMfhd,
+  decodeTfhd,
+  decodeTfdt,
+  decodeTrun,
+} from './box-reader.js';
