@@ -1,0 +1,192 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import tls from 'node:tls';
+import { Registry } from 'prom-client';
+import { TestRtmpClient } from '../../test/fixtures/ingest/rtmp-client.js';
+import { RecordingTarget } from '../../test/fixtures/ingest/recording-target.js';
+import { metricValue, startServer, until } from '../../test/fixtures/ingest/server.js';
+import { ingestLimitsSchema } from '../config/schema.js';
+import { silentLogger } from '../util/logger.js';
+import { RtmpServer, type RtmpServerEvents } from './server.js';
+import { selfSignedCert } from './self-signed.js';
+
+function rawConnect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+const closedWithin = (s: net.Socket, ms: number) =>
+  new Promise<number>((resolve, reject) => {
+    const t0 = Date.now();
+    if (s.destroyed) return resolve(0);
+    const timer = setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms);
+    s.once('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - t0);
+    });
+  });
+
+test('server: garbage bytes close the connection; a real publish works afterwards', async () => {
+  const { server, target, port, registry } = await startServer();
+  const errors: RtmpServerEvents['connectionError'][] = [];
+  server.on('connectionError', (e) => errors.push(e));
+  try {
+    const g = await rawConnect(port);
+    g.on('error', () => {});
+    g.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await closedWithin(g, 2000);
+    assert.equal(errors[0]?.code, 'RTMP_HANDSHAKE');
+    assert.match(errors[0]!.message, /version byte 0x47/);
+
+    // Valid handshake followed by junk chunks: a protocol error, not a crash.
+    const j = await TestRtmpClient.connect(port);
+    j.write(Buffer.from('43ffffffffffffffffffffffffffffffff', 'hex'));
+    await j.closed;
+    assert.equal(errors[1]?.code, 'RTMP_PROTOCOL');
+
+    const c = await TestRtmpClient.connect(port);
+    const { info } = await c.publish('live', 'after');
+    assert.equal(info.code, 'NetStream.Publish.Start');
+    assert.equal(target.streams.length, 1);
+    assert.ok((await metricValue(registry, 'corral_rtmp_bytes_received_total'))! > 3000);
+    c.destroy();
+    assert.equal(await target.streams[0]!.ended, 'disconnect');
+  } finally {
+    await server.close();
+  }
+});
+
+test('server: an absurd Set Chunk Size closes only that connection', async () => {
+  const { server, target, port } = await startServer();
+  try {
+    const good = await TestRtmpClient.connect(port);
+    await good.publish('live', 'steady');
+    const bad = await TestRtmpClient.connect(port);
+    bad.write(bad.writer.setChunkSize(0x7fffffff));
+    await bad.closed;
+    assert.equal(good.isClosed, false);
+    assert.deepEqual(target.streams[0]!.ends, []);
+    good.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
+test('server: handshake timeout', async () => {
+  const { server, port } = await startServer({ handshakeTimeoutMs: 200 });
+  const errors: RtmpServerEvents['connectionError'][] = [];
+  server.on('connectionError', (e) => errors.push(e));
+  try {
+    const s = await rawConnect(port);
+    s.write(Buffer.from([3, 0, 0, 0])); // C0 and a sliver of C1, then silence
+    const took = await closedWithin(s, 3000);
+    assert.ok(took >= 150, `closed after ${took} ms`);
+    assert.equal(errors[0]?.code, 'RTMP_HANDSHAKE');
+    assert.match(errors[0]!.message, /within 200 ms/);
+    await until(() => server.connectionCount() === 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('server: idle timeout after the handshake', async () => {
+  const { server, port } = await startServer({ idleTimeoutMs: 200 });
+  try {
+    const c = await TestRtmpClient.connect(port);
+    const t0 = Date.now();
+    await c.closed;
+    assert.ok(Date.now() - t0 >= 150);
+  } finally {
+    await server.close();
+  }
+});
+
+test('server: connection cap refuses extra connections at once, others undisturbed', async () => {
+  const { server, port, registry } = await startServer({ maxConnections: 2 });
+  const rejected: RtmpServerEvents['rejected'][] = [];
+  server.on('rejected', (e) => rejected.push(e));
+  try {
+    const a = await TestRtmpClient.connect(port);
+    const b = await TestRtmpClient.connect(port);
+    assert.equal(server.connectionCount(), 2);
+    const extra = await rawConnect(port);
+    extra.on('error', () => {});
+    await closedWithin(extra, 2000);
+    assert.equal(rejected[0]?.code, 'RTMP_LIMIT');
+    assert.equal(await metricValue(registry, 'corral_rtmp_rejected_total', { code: 'RTMP_LIMIT' }), 1);
+    assert.equal(await metricValue(registry, 'corral_rtmp_connections'), 2);
+    // The two admitted connections still work.
+    assert.equal((await a.publish('live', 'one')).info.code, 'NetStream.Publish.Start');
+    assert.equal((await b.publish('live', 'two')).info.code, 'NetStream.Publish.Start');
+    a.destroy();
+    await until(() => server.connectionCount() === 1);
+    const c = await TestRtmpClient.connect(port);
+    assert.equal(server.connectionCount(), 2);
+    b.destroy();
+    c.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
+test('server: close() ends every sink and stops listening', async () => {
+  const { server, target, port } = await startServer();
+  const a = await TestRtmpClient.connect(port);
+  await a.publish('live', 'x1');
+  await server.close();
+  assert.deepEqual(target.streams[0]!.ends, ['disconnect']);
+  await a.closed;
+  await assert.rejects(rawConnect(port));
+});
+
+test('server: RTMPS publish, and a TLS handshake failure is logged, counted and harmless', async () => {
+  const { cert, key } = await selfSignedCert(['corral.test']);
+  const target = new RecordingTarget();
+  const registry = new Registry();
+  const server = new RtmpServer({
+    target,
+    limits: ingestLimitsSchema.parse({}),
+    apps: ['live'],
+    logger: silentLogger(),
+    registry,
+  });
+  const errors: RtmpServerEvents['connectionError'][] = [];
+  server.on('connectionError', (e) => errors.push(e));
+  const published: RtmpServerEvents['publish'][] = [];
+  server.on('publish', (e) => published.push(e));
+  try {
+    const { port } = await server.listenTls(0, '127.0.0.1', { cert, key });
+    const plain = await server.listen(0, '127.0.0.1');
+
+    // Plain RTMP bytes sent to the TLS port: not a ClientHello.
+    const s = await rawConnect(port);
+    s.on('error', () => {});
+    s.write(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536)]));
+    await closedWithin(s, 3000);
+    await until(() => errors.length > 0);
+    assert.equal(errors[0]?.code, 'RTMP_HANDSHAKE');
+    assert.match(errors[0]!.message, /TLS/);
+    assert.equal(await metricValue(registry, 'corral_rtmp_tls_errors_total'), 1);
+
+    const c = await TestRtmpClient.connect(port, true);
+    assert.ok(c.socket instanceof tls.TLSSocket);
+    assert.equal((await c.publish('live', 'secure')).info.code, 'NetStream.Publish.Start');
+    assert.equal(target.streams[0]!.req.secure, true);
+    const p = await TestRtmpClient.connect(plain.port);
+    assert.equal((await p.publish('live', 'plain')).info.code, 'NetStream.Publish.Start');
+    assert.deepEqual(
+      published.map((e) => [e.name, e.secure]),
+      [
+        ['secure', true],
+        ['plain', false],
+      ],
+    );
+    c.destroy();
+    p.destroy();
+  } finally {
+    await server.close();
+  }
+});
