@@ -22,6 +22,9 @@ export interface OriginOptions {
   now?: () => number;
 }
 
+/** Printable ASCII only, bounded: what a Content-Type header may carry. */
+const CONTENT_TYPE = /^[\x20-\x7e]{1,200}$/;
+
 /** How long close() lets in-flight requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -56,6 +59,10 @@ export class Origin {
     assertValidPath(obj.path);
     if (!KINDS.has(obj.kind)) throw new CorralError('BAD_REQUEST', `unknown object kind ${String(obj.kind)}`);
     if (!Buffer.isBuffer(obj.body)) throw new CorralError('BAD_REQUEST', 'object body must be a Buffer');
+    // Served back verbatim as a header: a CR/LF here would make every GET of the object fail.
+    if (typeof obj.contentType !== 'string' || !CONTENT_TYPE.test(obj.contentType)) {
+      throw new CorralError('BAD_REQUEST', `bad content type for ${obj.path}`);
+    }
     if (obj.maxAgeS !== undefined && !(Number.isFinite(obj.maxAgeS) && obj.maxAgeS >= 0)) {
       throw new CorralError('BAD_REQUEST', `bad maxAgeS ${obj.maxAgeS} for ${obj.path}`);
     }
