@@ -1,6 +1,6 @@
 // The viewer page: lists live streams from /streams.json and plays one with hls.js.
 // State is exposed on window.corral so automated browser tests can read what the viewer sees.
-/* global Hls */
+/* global Hls, location */
 (function () {
   'use strict';
   var video = document.getElementById('video');
