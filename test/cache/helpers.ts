@@ -14,6 +14,7 @@ export interface TestOrigin {
   counts(): Promise<Record<string, number>>;
   count(path: string): Promise<number>;
   advance(stream: string): Promise<void>;
+  rewind(stream: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +38,7 @@ export async function startOrigin(env: Record<string, string> = {}): Promise<Tes
     counts,
     count: async (path) => (await counts())[path] ?? 0,
     advance: async (stream) => void (await get(`${url}/__advance?stream=${stream}`)),
+    rewind: async (stream) => void (await get(`${url}/__rewind?stream=${stream}`)),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -13,7 +13,7 @@
  *   garbage=1     answer with bytes that are not HTTP
  * Live streams: /live/NAME/index.m3u8 lists segments /live/NAME/seg-N.m4s; a segment beyond the
  * newest is 404 (public, max-age=1, like corral's origin). GET /__advance?stream=NAME adds one.
- * Control: /__counts (JSON of counts), /__reset.
+ * /__rewind?stream=NAME moves it back two (a lagging replica). Control: /__counts, /__reset.
  */
 import http from 'node:http';
 import { bodyBytes } from './bytes.js';
@@ -42,7 +42,7 @@ function handleLive(url: URL, res: http.ServerResponse): void {
   live.set(name, newest);
   const cors = { 'access-control-allow-origin': '*' };
   if (m[3] === undefined) {
-    const maxAge = Math.max(0, Math.floor(TARGET / 2));
+    const maxAge = Number(process.env.ORIGIN_PLAYLIST_MAX_AGE ?? Math.floor(TARGET / 2));
     res.writeHead(200, {
       ...cors,
       'content-type': 'application/vnd.apple.mpegurl',
@@ -73,6 +73,12 @@ const server = http.createServer((req, res) => {
     counts.clear();
     live.clear();
     return void res.end('ok');
+  }
+  if (url.pathname === '/__rewind') {
+    // A lagging replica: the playlist goes back two segments.
+    const s = url.searchParams.get('stream') ?? '';
+    live.set(s, (live.get(s) ?? 3) - 2);
+    return void res.end(String(live.get(s)));
   }
   if (url.pathname === '/__advance') {
     const s = url.searchParams.get('stream') ?? '';
