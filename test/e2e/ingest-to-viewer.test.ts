@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, getText, until, type TestServer } from '../helpers/server.js';
 import { publish, probe, decode } from '../helpers/ffmpeg.js';
 import { checkMediaPlaylist, parseMediaPlaylist, parseMultivariant } from '../helpers/hls.js';
+import { readMediaSegment } from '../../src/media/index.js';
 
 /**
  * First light: real ffmpeg publishes over RTMP and RTMPS, and everything a viewer needs comes
@@ -99,5 +100,28 @@ describe('ingest to viewer port', () => {
     // Unbroken numbering: media sequence numbers run on without a gap.
     p.segments.forEach((s, i) => assert.equal(s.sequence, p.segments[0]!.sequence + i));
     assert.match(p.segments.map((s) => s.uri).join(), /seg-0\.m4s/);
+    // Decode times run on across the reconnect: each segment starts where the previous ended
+    // (video), and never before it (the reconnect adds a small gap, never an overlap).
+    let prevEnd: Record<number, number> = {};
+    for (const s of p.segments) {
+      const body = Buffer.from(await (await fetch(`${t.viewer}/live/again/src/${s.uri}`)).arrayBuffer());
+      const seg = readMediaSegment(body);
+      assert.equal(seg.sequenceNumber, s.sequence);
+      const next: Record<number, number> = {};
+      for (const f of seg.fragments) {
+        const end = f.baseMediaDecodeTime + f.samples.reduce((a, x) => a + x.duration, 0);
+        const prev = prevEnd[f.trackId];
+        if (prev !== undefined) {
+          assert.ok(
+            f.baseMediaDecodeTime >= prev,
+            `track ${f.trackId} of ${s.uri} starts before the previous end`,
+          );
+          if (f.trackId === 1 && !s.discontinuity)
+            assert.equal(f.baseMediaDecodeTime, prev, `video gap at ${s.uri}`);
+        }
+        next[f.trackId] = end;
+      }
+      prevEnd = next;
+    }
   });
 });
