@@ -35,6 +35,8 @@ export interface FlightHost {
   finished(f: Flight): void;
   /** Live rules: true when this answer must be read whole before anyone gets it (playlists). */
   wantsWhole(url: string, up: IncomingMessage): boolean;
+  /** Live rules: a segment or part the playlist does not list yet. */
+  isFuture(url: string): boolean;
   /** Live rules: the entry to keep and serve once a whole-read answer is complete. */
   settleWhole(url: string, e: Entry): Entry;
   upstreamStatus(status: string): void;
@@ -115,12 +117,13 @@ export class Flight {
     }
   }
 
-  #decide(winner: UpstreamHandle | undefined): void {
+  /** Stop fetching alternatives; `open` keeps accepting joiners until the answer is whole. */
+  #decide(winner: UpstreamHandle | undefined, open = false): void {
     this.#decided = true;
     clearTimeout(this.#timer);
     for (const a of this.#attempts) if (a !== winner) a.abort();
     this.#attempts.clear();
-    this.#host.finished(this);
+    if (!open) this.#host.finished(this);
   }
 
   #onError(handle: UpstreamHandle, err: Error): void {
@@ -148,8 +151,9 @@ export class Flight {
       up.destroy();
       return;
     }
-    this.#decide(handle);
     const status = up.statusCode ?? 502;
+    const whole = status === 200 && this.#host.wantsWhole(this.url, up);
+    this.#decide(handle, whole);
     this.#host.upstreamStatus(String(status));
     const stale = this.#stale;
     if (status === 304 && stale !== undefined) {
@@ -168,16 +172,24 @@ export class Flight {
     if (!probe.policy.shareable || (length ?? 0) > this.#host.maxObjectBytes) {
       // Not for sharing (private, no-store, Set-Cookie) or too big to hold: the leader takes this
       // answer, every other waiter gets its own request now, all at once rather than in turn.
+      this.#host.finished(this);
       return this.#releaseUnshared(up);
+    }
+    if (status === 404 && this.#host.isFuture(this.url)) {
+      // Live rule: a segment the playlist does not list yet will exist in a moment; a cached 404
+      // would hide it from everyone for the 404's lifetime.
+      probe.headers['cache-control'] = 'no-store';
+      probe.policy = { ...probe.policy, storable: false, lifetimeMs: 0 };
     }
     const body = new SharedBody(length);
     const e: Entry = { ...probe, body };
     this.#feed(up, body, e);
-    if (this.#host.wantsWhole(this.url, up)) {
+    if (whole) {
       const settle = () => {
+        if (!body.settled) return;
         body.unsubscribe(settle);
+        this.#host.finished(this);
         if (body.error !== undefined) return this.#release(e);
-        if (!body.complete) return;
         const kept = this.#host.settleWhole(this.url, e);
         if (kept === e && e.policy.storable) this.#host.keep(this.url, e);
         this.#release(kept);

@@ -142,20 +142,19 @@ export class CacheNode implements FlightHost {
       return f.join(w);
     }
     // Live rule: a segment a little beyond the newest listed one is held until a playlist lists it.
-    if (this.live.maybeHold(url, w, (held) => this.#afterHold(held, key))) {
+    if (this.live.maybeHold(url, w, (held) => this.#afterHold(held))) {
       this.parked(1);
       return;
     }
     this.#startFlight(url, key, w.req, stale, w);
   }
 
-  #afterHold(held: { w: Waiter; appeared: boolean }, key: string): void {
+  #afterHold(held: { w: Waiter; appeared: boolean }): void {
     this.parked(-1);
     if (held.w.res.destroyed) return;
     if (held.appeared) return this.#lookup(held.w);
     const e = syntheticEntry(404, 'not yet available', 'no-store');
     this.deliver(held.w, e, 'HELD');
-    void key;
   }
 
   #startFlight(url: string, key: string, req: IncomingMessage, stale: Entry | undefined, w?: Waiter): Flight {
@@ -259,13 +258,16 @@ export class CacheNode implements FlightHost {
     if (this.#flights.get(f.key) === f) this.#flights.delete(f.key);
   }
 
+  isFuture(url: string): boolean {
+    return this.live.isFuture(url);
+  }
+
   wantsWhole(url: string, up: IncomingMessage): boolean {
     return this.live.isPlaylist(url, up.headers);
   }
 
   settleWhole(url: string, e: Entry): Entry {
-    const current = this.store.get(keyOf(url, e.varyKey));
-    return this.live.acceptPlaylist(url, e, current);
+    return this.live.acceptPlaylist(url, e);
   }
 
   upstreamStatus(status: string): void {

@@ -1,31 +1,259 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { LRUCache } from 'lru-cache';
+import { headerString } from './cache-control.js';
 import type { Entry } from './entry.js';
 import type { Waiter } from './flight.js';
+import { parseMediaPlaylist, type MediaPlaylistInfo } from './playlist.js';
 
 export interface LiveOptions {
+  /** Hold requests at most this many sequence numbers beyond the newest listed. */
   maxAhead: number;
+  /** ...for at most this many target durations. */
   holdFactor: number;
   onHoldOutcome: (outcome: 'appeared' | 'timeout') => void;
+  /** Fetch this playlist again unless a fresh copy or a fetch is already there. */
   refresh: (playlistUrl: string) => void;
 }
 
-/** Live-aware rules (issue 3 section 5). */
+export interface Held {
+  w: Waiter;
+  appeared: boolean;
+}
+
+/** What one media playlist taught us: where its numbering stands and how its URIs are built. */
+interface Stream {
+  playlistUrl: string;
+  newestSeq: number;
+  /** Newest part known (a preload hint counts: the origin blocks on it, so it may be forwarded). */
+  newestPart: [number, number] | undefined;
+  targetMs: number;
+  /** Held requests grouped by the sequence they wait for: one timer per group, not per viewer. */
+  groups: Map<
+    string,
+    { seq: number; part: number; waiters: Array<(appeared: boolean) => void>; timer: NodeJS.Timeout }
+  >;
+  refreshTimer: NodeJS.Timeout | undefined;
+}
+
+/** "dir/seg-" + "\0" + ".m4s": a URI with its sequence number taken out. */
+type TemplateKey = string;
+interface Template {
+  stream: Stream;
+  /** Number in the URI minus the media sequence number (0 when the URI carries the MSN itself). */
+  offset: number;
+}
+
+/** Each digit run in a path: [prefix, number, suffix]. */
+function digitRuns(path: string): Array<[string, number, string]> {
+  const out: Array<[string, number, string]> = [];
+  for (const m of path.matchAll(/\d{1,15}/g)) {
+    out.push([path.slice(0, m.index), Number(m[0]), path.slice(m.index + m[0].length)]);
+  }
+  return out;
+}
+
+function partSuffixKey(suffix: string): string {
+  return suffix.replace(/\d+/g, '#');
+}
+
+/**
+ * Live-aware rules (issue 3, section 5). Media playlists passing through teach us, per playlist,
+ * the newest media sequence and the URI pattern of its segments and parts. A request for a
+ * sequence slightly beyond the newest is held until a playlist lists it, instead of being
+ * forwarded and answered with a 404 that a cache would then keep; a playlist older than one
+ * already served is never handed out, so one viewer's media sequence never goes backwards.
+ */
 export class LiveRules {
   readonly #opts: LiveOptions;
+  readonly #streams = new LRUCache<string, Stream>({ max: 10_000, dispose: (s) => this.#dispose(s) });
+  readonly #segments = new LRUCache<TemplateKey, Template>({ max: 20_000 });
+  readonly #parts = new LRUCache<TemplateKey, Template>({ max: 20_000 });
+  /** Newest playlist version handed out per exact URL, with its sequence. */
+  readonly #served = new LRUCache<string, { seq: number; entry: Entry }>({ max: 10_000 });
+
   constructor(opts: LiveOptions) {
     this.#opts = opts;
   }
+
   isPlaylist(url: string, headers: IncomingHttpHeaders): boolean {
-    void url;
-    void headers;
-    return false;
+    const ct = (headerString(headers['content-type']) ?? '').toLowerCase();
+    return ct.includes('mpegurl') || url.split('?', 1)[0]!.endsWith('.m3u8');
   }
-  acceptPlaylist(_url: string, e: Entry, _current: Entry | undefined): Entry {
+
+  /** Where a request path falls in a known stream's numbering, if it looks like its segment or part. */
+  #locate(url: string): { stream: Stream; seq: number; part: number } | undefined {
+    if (url.includes('?')) return undefined;
+    for (const [prefix, n, suffix] of digitRuns(url)) {
+      const seg = this.#segments.get(`${prefix}\0${suffix}`);
+      if (seg !== undefined) return { stream: seg.stream, seq: n - seg.offset, part: -1 };
+      const part = this.#parts.get(`${prefix}\0${partSuffixKey(suffix)}`);
+      const p = /\d+/.exec(suffix);
+      if (part !== undefined && p !== null)
+        return { stream: part.stream, seq: n - part.offset, part: Number(p[0]) };
+    }
+    return undefined;
+  }
+
+  #isListed(s: Stream, seq: number, part: number): boolean {
+    if (part < 0) return seq <= s.newestSeq;
+    if (seq <= s.newestSeq) return true;
+    const np = s.newestPart;
+    return np !== undefined && (seq < np[0] || (seq === np[0] && part <= np[1]));
+  }
+
+  /** A segment or part the stream does not list (yet). Its 404 must not be cached. */
+  isFuture(url: string): boolean {
+    const loc = this.#locate(url);
+    return loc !== undefined && !this.#isListed(loc.stream, loc.seq, loc.part);
+  }
+
+  /**
+   * Hold `w` when it asks for a segment up to `maxAhead` beyond the newest listed. Returns false
+   * when the request should go on as usual. `done` runs exactly once per held request.
+   */
+  maybeHold(url: string, w: Waiter, done: (h: Held) => void): boolean {
+    const loc = this.#locate(url);
+    if (loc === undefined) return false;
+    const { stream: s, seq, part } = loc;
+    if (this.#isListed(s, seq, part) || seq > s.newestSeq + this.#opts.maxAhead) return false;
+    const id = `${seq}.${part}`;
+    let g = s.groups.get(id);
+    if (g === undefined) {
+      const timer = setTimeout(() => this.#releaseGroup(s, id, false), s.targetMs * this.#opts.holdFactor);
+      g = { seq, part, waiters: [], timer };
+      s.groups.set(id, g);
+    }
+    let settled = false;
+    const once = (appeared: boolean) => {
+      if (settled) return;
+      settled = true;
+      done({ w, appeared });
+    };
+    g.waiters.push(once);
+    // A viewer that leaves while held is settled right away, so the parked gauge stays right.
+    w.res.once('close', () => once(false));
+    this.#ensureRefreshing(s);
+    return true;
+  }
+
+  #ensureRefreshing(s: Stream): void {
+    this.#opts.refresh(s.playlistUrl);
+    if (s.refreshTimer !== undefined) return;
+    // One timer per stream while anything is held: the playlist must be re-read even when no
+    // viewer asks for it through this node, or held requests could only time out.
+    const every = Math.max(50, s.targetMs / 4);
+    s.refreshTimer = setInterval(() => {
+      if (s.groups.size === 0) {
+        clearInterval(s.refreshTimer);
+        s.refreshTimer = undefined;
+        return;
+      }
+      this.#opts.refresh(s.playlistUrl);
+    }, every);
+  }
+
+  #releaseGroup(s: Stream, id: string, appeared: boolean): void {
+    const g = s.groups.get(id);
+    if (g === undefined) return;
+    s.groups.delete(id);
+    clearTimeout(g.timer);
+    this.#opts.onHoldOutcome(appeared ? 'appeared' : 'timeout');
+    for (const fn of g.waiters) fn(appeared);
+  }
+
+  /**
+   * Review a complete playlist answer: learn from it, cap its freshness at half a target duration,
+   * and return the entry to serve: the new one, or the newer one already served.
+   */
+  acceptPlaylist(url: string, e: Entry): Entry {
+    if (e.status !== 200 || e.body.error !== undefined) return e;
+    const info = parseMediaPlaylist(e.body.concat().toString('utf8'));
+    if (info === undefined) return e;
+    const path = url.split('?', 1)[0]!;
+    const newest = info.mediaSequence + info.segments.length - 1;
+    const seen = this.#served.get(url);
+    if (seen !== undefined && newest < seen.seq) return seen.entry;
+    const halfTarget = (info.targetDurationS * 1000) / 2;
+    e.policy = {
+      ...e.policy,
+      lifetimeMs: Math.min(e.policy.lifetimeMs, halfTarget),
+      swrMs: Math.min(e.policy.swrMs, halfTarget),
+    };
+    e.policy.storable = e.policy.storable && e.policy.lifetimeMs > 0;
+    this.#served.set(url, { seq: newest, entry: e });
+    this.#learn(path, url, info, newest);
     return e;
   }
-  maybeHold(_url: string, _w: Waiter, _cb: (held: { w: Waiter; appeared: boolean }) => void): boolean {
-    void this.#opts;
-    return false;
+
+  #learn(path: string, url: string, info: MediaPlaylistInfo, newest: number): void {
+    let s = this.#streams.get(path);
+    if (s === undefined) {
+      s = {
+        playlistUrl: url,
+        newestSeq: newest,
+        newestPart: undefined,
+        targetMs: 0,
+        groups: new Map(),
+        refreshTimer: undefined,
+      };
+      this.#streams.set(path, s);
+    }
+    if (!url.includes('?')) s.playlistUrl = url;
+    s.targetMs = info.targetDurationS * 1000;
+    s.newestSeq = Math.max(s.newestSeq, newest);
+    const base = new URL(path, 'http://h');
+    const resolve = (uri: string) => {
+      const u = new URL(uri, base);
+      return u.host === 'h' && u.search === '' ? u.pathname : undefined;
+    };
+    // A template is trusted when the first and last segment agree on prefix, suffix and offset.
+    const first = info.segments[0] === undefined ? undefined : resolve(info.segments[0]);
+    const last = resolve(info.segments[info.segments.length - 1] ?? '');
+    if (first !== undefined && last !== undefined) {
+      const firstRuns = digitRuns(first);
+      const lastRuns = digitRuns(last);
+      for (let i = lastRuns.length - 1; i >= 0; i--) {
+        const [p, n, sfx] = lastRuns[i]!;
+        const f = firstRuns[i];
+        const offset = n - newest;
+        if (f === undefined || f[0] !== p || f[2] !== sfx || f[1] - info.mediaSequence !== offset) continue;
+        if (info.segments.length === 1 && offset !== 0) continue; // one sample cannot prove a pattern
+        this.#segments.set(`${p}\0${sfx}`, { stream: s, offset });
+        this.#learnParts(s, info, resolve, p, offset);
+        break;
+      }
+    }
+    for (const [id, g] of s.groups) if (this.#isListed(s, g.seq, g.part)) this.#releaseGroup(s, id, true);
   }
-  close(): void {}
+
+  #learnParts(
+    s: Stream,
+    info: MediaPlaylistInfo,
+    resolve: (u: string) => string | undefined,
+    prefix: string,
+    offset: number,
+  ): void {
+    const last = info.parts[info.parts.length - 1];
+    if (last === undefined) return;
+    const path = resolve(last.uri);
+    if (path === undefined || !path.startsWith(prefix)) return;
+    const m = /^(\d+)(\D.*)$/.exec(path.slice(prefix.length));
+    const p = m === null ? null : /\d+/.exec(m[2]!);
+    if (m === null || p === null) return;
+    this.#parts.set(`${prefix}\0${partSuffixKey(m[2]!)}`, { stream: s, offset });
+    const seq = Number(m[1]) - offset;
+    const np = s.newestPart;
+    if (np === undefined || seq > np[0] || (seq === np[0] && Number(p[0]) > np[1]))
+      s.newestPart = [seq, Number(p[0])];
+  }
+
+  #dispose(s: Stream): void {
+    clearInterval(s.refreshTimer);
+    for (const id of [...s.groups.keys()]) this.#releaseGroup(s, id, false);
+  }
+
+  close(): void {
+    for (const s of this.#streams.values()) this.#dispose(s);
+    this.#streams.clear();
+  }
 }
