@@ -65,25 +65,42 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     host: string,
     creds: { cert: string | Buffer; key: string | Buffer },
   ): Promise<AddressInfo> {
-    const server = tls.createServer({
-      cert: creds.cert,
-      key: creds.key,
-      handshakeTimeout: this.#o.limits.handshakeTimeoutMs,
+    const secureContext = tls.createSecureContext({ cert: creds.cert, key: creds.key });
+    // TLS is layered by hand on a plain listener so the cap applies before any TLS work, and a
+    // socket refused by the cap never shows up as a TLS failure.
+    const server = net.createServer();
+    server.on('connection', (raw) => {
+      if (this.#admit(raw, true)) this.#startTls(raw, secureContext);
     });
-    // The raw TCP socket is counted (and capped) before TLS costs any CPU.
-    server.on('connection', (raw: net.Socket) => {
-      this.#admit(raw, true);
+    return this.#listen(server, port, host, 'rtmps');
+  }
+
+  #startTls(raw: net.Socket, secureContext: tls.SecureContext): void {
+    const remote = `${raw.remoteAddress}:${raw.remotePort}`;
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext });
+    let secured = false;
+    const timer = setTimeout(() => {
+      socket.destroy(new Error(`no TLS handshake within ${this.#o.limits.handshakeTimeoutMs} ms`));
+    }, this.#o.limits.handshakeTimeoutMs);
+    timer.unref();
+    socket.once('secure', () => {
+      secured = true;
+      clearTimeout(timer);
+      this.#accept(socket, true, remote);
     });
-    server.on('secureConnection', (socket: tls.TLSSocket) => this.#accept(socket, true));
-    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-      const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.on('error', (err) => {
+      if (secured) return;
+      clearTimeout(timer);
       const message = `TLS handshake failed: ${describeError(err)}`;
       this.#log.warn({ remote, code: 'RTMP_HANDSHAKE', err: describeError(err) }, message);
       this.#metrics.tlsError();
       this.emit('connectionError', { remote, code: 'RTMP_HANDSHAKE', message });
       socket.destroy();
     });
-    return this.#listen(server, port, host, 'rtmps');
+    socket.once('close', () => {
+      clearTimeout(timer);
+      raw.destroy();
+    });
   }
 
   async close(): Promise<void> {
@@ -137,8 +154,11 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     return true;
   }
 
-  #accept(socket: net.Socket, secure: boolean): void {
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+  #accept(
+    socket: net.Socket,
+    secure: boolean,
+    remote = `${socket.remoteAddress}:${socket.remotePort}`,
+  ): void {
     const log = this.#log.child({ conn: ++this.#nextId, remote, secure });
     const limits = this.#o.limits;
     log.debug('connection accepted');

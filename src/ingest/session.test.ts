@@ -242,3 +242,45 @@ test('session: MP3 audio => Rejected, sink ends with error', async () => {
     await server.close();
   }
 });
+
+test('session: media sent while the PublishTarget is still deciding is delivered in order after', async () => {
+  const { server, target, port } = await startServer();
+  target.delayMs = 100;
+  const c = await TestRtmpClient.connect(port);
+  try {
+    c.command(['connect', 1, { app: 'live' }]);
+    await c.waitCommand('_result', 1);
+    c.command(['createStream', 2, null]);
+    const streamId = (await c.waitCommand('_result', 2))[3] as number;
+    c.command(['publish', 3, null, 'eager', 'live'], streamId);
+    c.send(9, avcSeq, { csid: 6, streamId });
+    for (let i = 0; i < 5; i++)
+      c.send(9, hex('27 01 000000 00000002 419a'), { csid: 6, streamId, timestamp: i * 33 });
+    assert.equal((await c.status()).code, 'NetStream.Publish.Start');
+    await until(() => target.streams[0]?.events.length === 6);
+    const dts = target.streams[0]!.events.flatMap((e) => (e.kind === 'frame' ? [e.frame.dts] : []));
+    assert.equal(target.streams[0]!.events[0]!.kind, 'videoConfig');
+    assert.deepEqual(dts, [0, 33, 66, 99, 132]);
+  } finally {
+    c.destroy();
+    await server.close();
+  }
+});
+
+test('session: a sink that throws ends the stream with error and closes only that connection', async () => {
+  const { server, target, port } = await startServer();
+  const c = await TestRtmpClient.connect(port);
+  try {
+    const { streamId } = await c.publish('live', 'fragile');
+    const rec = target.streams[0]!;
+    rec.events.push = () => {
+      throw new Error('downstream exploded');
+    };
+    c.send(9, avcSeq, { csid: 6, streamId });
+    await c.closed;
+    assert.deepEqual(rec.ends, ['error']);
+  } finally {
+    c.destroy();
+    await server.close();
+  }
+});
