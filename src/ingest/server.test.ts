@@ -84,7 +84,7 @@ test('server: handshake timeout', async () => {
     s.write(Buffer.from([3, 0, 0, 0])); // C0 and a sliver of C1, then silence
     const took = await closedWithin(s, 3000);
     assert.ok(took >= 150, `closed after ${took} ms`);
-    assert.equal(errors[0]?.code, 'RTMP_HANDSHAKE');
+    assert.equal(errors[0]?.code, 'RTMP_TIMEOUT');
     assert.match(errors[0]!.message, /within 200 ms/);
     await until(() => server.connectionCount() === 0);
   } finally {

@@ -203,13 +203,13 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
 
     const handshakeTimer = setTimeout(() => {
       session.fail(
-        new CorralError('RTMP_HANDSHAKE', `no RTMP handshake within ${limits.handshakeTimeoutMs} ms`),
+        new CorralError('RTMP_TIMEOUT', `no RTMP handshake within ${limits.handshakeTimeoutMs} ms`),
       );
     }, limits.handshakeTimeoutMs);
     handshakeTimer.unref();
     socket.setTimeout(limits.idleTimeoutMs);
     socket.on('timeout', () => {
-      session.fail(new CorralError('RTMP_LIMIT', `no data for ${limits.idleTimeoutMs} ms`));
+      session.fail(new CorralError('RTMP_TIMEOUT', `no data for ${limits.idleTimeoutMs} ms`));
     });
 
     socket.on('data', (data: Buffer) => {

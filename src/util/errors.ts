@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'RTMP_HANDSHAKE'
   | 'RTMP_PROTOCOL'
   | 'RTMP_LIMIT'
+  | 'RTMP_TIMEOUT'
   | 'AMF_DECODE'
   | 'FLV_DECODE'
   | 'CODEC_UNSUPPORTED'
