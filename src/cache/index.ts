@@ -302,7 +302,9 @@ export class CacheNode implements FlightHost {
     this.#server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      // A synchronized spike opens thousands of connections at once; the default backlog of 511
+      // would drop SYNs and add a 1 s retransmit to some viewers.
+      server.listen({ port, host, backlog: 4096 }, () => {
         server.off('error', reject);
         resolve(server.address() as AddressInfo);
       });

@@ -1,0 +1,89 @@
+/**
+ * Cache tier benchmark: corral's node against nginx (proxy_cache + proxy_cache_lock, 2 workers)
+ * and Varnish, one at a time, behind the same origin (first byte after 200 ms, 400 KB streamed over
+ * 300 ms). Prints one table with ratios from this run. `npx tsx bench/cache/run.ts [--quick]`
+ */
+import { memoryPerWaiter, synchronizedMiss, warmAgent, wrk, type MissResult } from './load.js';
+import { startCorral, startNginx, startOrigin, startVarnish, type Proc } from './servers.js';
+
+const quick = process.argv.includes('--quick');
+const SIZES = quick ? [10, 100] : [10, 100, 1000, 5000];
+const WRK_S = quick ? 2 : 5;
+const SEG = 'cc=public,max-age=86400,immutable&delay=200&size=400000&dur=300';
+const SEG_BYTES = 400_000;
+
+interface Row {
+  name: string;
+  miss: MissResult[];
+  segRps: number;
+  playlistRps: number;
+  bytesPerWaiter: number;
+}
+
+async function measure(name: string, start: (up: string) => Promise<Proc>, origin: Proc): Promise<Row> {
+  const proxy = await start(origin.url);
+  const count = async (p: string) =>
+    ((await (await fetch(`${origin.url}/__counts`)).json()) as Record<string, number>)[p] ?? 0;
+  const warm = `/warm/${name}?cc=public,max-age=600&size=10`;
+  try {
+    const miss: MissResult[] = [];
+    for (const n of SIZES) {
+      const agent = await warmAgent(proxy.url, n, warm);
+      miss.push(await synchronizedMiss(proxy, n, `/seg/${name}-${n}.m4s?${SEG}`, count, agent, SEG_BYTES));
+      agent.destroy();
+      const m = miss[miss.length - 1]!;
+      console.error(`${name} n=${n}: fetches ${m.originFetches}, lag p99 ${m.lagP99.toFixed(1)} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const seg = `/hit/${name}/seg.m4s?cc=public,max-age=86400&size=400000`;
+    const pl = `/hit/${name}/index.m3u8?cc=public,max-age=600&size=2048`;
+    await fetch(proxy.url + seg).then((r) => r.arrayBuffer());
+    await fetch(proxy.url + pl).then((r) => r.arrayBuffer());
+    const segRps = await wrk(proxy.url + seg, WRK_S);
+    const playlistRps = await wrk(proxy.url + pl, WRK_S);
+    const slow = `/slow/${name}?cc=public,max-age=600&delay=3000&size=1000`;
+    const bytesPerWaiter = await memoryPerWaiter(proxy, quick ? 200 : 2000, slow, warm);
+    return { name, miss, segRps, playlistRps, bytesPerWaiter };
+  } finally {
+    await proxy.stop();
+  }
+}
+
+const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '-');
+
+function table(rows: Row[]): string {
+  const [corral, nginx, varnish] = rows as [Row, Row, Row];
+  const out: string[] = [];
+  out.push('| metric | corral | nginx | varnish | corral/nginx | corral/varnish |');
+  out.push('|---|---|---|---|---|---|');
+  const line = (label: string, get: (r: Row) => number, d = 0) =>
+    out.push(
+      `| ${label} | ${f(get(corral), d)} | ${f(get(nginx), d)} | ${f(get(varnish), d)} | ${ratio(get(corral), get(nginx))} | ${ratio(get(corral), get(varnish))} |`,
+    );
+  SIZES.forEach((n, i) => {
+    const m = (r: Row) => r.miss[i]!;
+    line(`miss n=${n}: origin fetches`, (r) => m(r).originFetches);
+    line(`miss n=${n}: waiter lag p50 ms`, (r) => m(r).lagP50, 1);
+    line(`miss n=${n}: waiter lag p99 ms`, (r) => m(r).lagP99, 1);
+    line(`miss n=${n}: TTFB p50 ms`, (r) => m(r).ttfbP50, 1);
+    line(`miss n=${n}: TTFB p99 ms`, (r) => m(r).ttfbP99, 1);
+    line(`miss n=${n}: leader done ms`, (r) => m(r).leaderDone, 1);
+    line(`miss n=${n}: failed requests`, (r) => m(r).errors);
+  });
+  line('hit 400 KB segment req/s (wrk -c100)', (r) => r.segRps);
+  line('hit 2 KB playlist req/s (wrk -c100)', (r) => r.playlistRps);
+  line('RSS per parked waiter, bytes', (r) => r.bytesPerWaiter);
+  return out.join('\n');
+}
+
+const origin = await startOrigin();
+try {
+  const rows: Row[] = [];
+  rows.push(await measure('corral', startCorral, origin));
+  rows.push(await measure('nginx', startNginx, origin));
+  rows.push(await measure('varnish', startVarnish, origin));
+  console.log(table(rows));
+} finally {
+  await origin.stop();
+}
