@@ -1,34 +1,16 @@
+import http from 'node:http';
 import { parseArgs, flagsToOverrides, type FlagSpec } from './args.js';
 import { loadConfig } from '../config/load.js';
-import { createLogger } from '../util/logger.js';
+import type { Config } from '../config/schema.js';
+import { createLogger, type Logger } from '../util/logger.js';
 import { CorralError, describeError, isCorralError } from '../util/errors.js';
-import { startServer } from './server.js';
+import { closeAll, startIngestNode, startOriginNode, startServer, urlOf, type Closer } from './server.js';
 import { startDemoBroadcaster } from './demo.js';
 import { locateFfmpeg } from '../transcode/ffmpeg-path.js';
-
-const SERVER_FLAGS: Record<string, FlagSpec> = {
-  config: { help: 'JSON configuration file (keys as in src/config/schema.ts)' },
-  set: { help: 'any configuration key: --set package.windowSegments=8 (repeatable as env CORRAL_*)' },
-  'rtmp-port': { key: 'rtmp.port', help: 'RTMP ingest port (1935)' },
-  'rtmps-port': { key: 'rtmps.port', help: 'RTMPS ingest port (1936)' },
-  'rtmp-host': { key: 'rtmp.host', help: 'RTMP bind address (0.0.0.0)' },
-  'rtmps-host': { key: 'rtmps.host', help: 'RTMPS bind address (0.0.0.0)' },
-  'rtmps-cert': { key: 'rtmps.certFile', help: 'RTMPS certificate PEM (self-signed when unset)' },
-  'rtmps-key': { key: 'rtmps.keyFile', help: 'RTMPS private key PEM' },
-  'http-port': { key: 'cache.port', help: 'viewer HTTP port (8080)' },
-  'http-host': { key: 'cache.host', help: 'viewer HTTP bind address (127.0.0.1)' },
-  'origin-port': { key: 'origin.port', help: 'origin HTTP port (8081)' },
-  'origin-host': { key: 'origin.host', help: 'origin bind address (127.0.0.1)' },
-  'segment-duration': { key: 'package.segmentTargetS', help: 'target segment duration in seconds (1)' },
-  'log-level': { key: 'logLevel', help: 'trace|debug|info|warn|error|silent (info)' },
-  ffmpeg: { key: 'ffmpegPath', help: 'ffmpeg binary (else FFMPEG_PATH, PATH, bundled)' },
-};
-
-const DEMO_FLAGS: Record<string, FlagSpec> = {
-  ...SERVER_FLAGS,
-  'demo-size': { help: 'synthetic broadcaster resolution, WxH (1280x720)' },
-  'demo-name': { help: 'stream name the synthetic broadcaster publishes (demo)' },
-};
+import { DEMO_FLAGS, INGEST_ONLY_FLAGS, ORIGIN_ONLY_FLAGS, START_FLAGS, flagHelp } from './flags.js';
+import { HttpPush } from '../origin/index.js';
+import { createRegistry, serveMetrics } from '../metrics/registry.js';
+import { runCacheCli } from '../cache/cli.js';
 
 const USAGE = `corral: live streaming that survives the spike
 
@@ -37,87 +19,165 @@ Usage: corral <command> [flags]
 Commands:
   start     ingest (RTMP/RTMPS) + packager + origin + edge cache on the viewer port
   demo      start + a synthetic broadcaster (ffmpeg test pattern with a clock and a tone)
+  origin    the origin alone (serving + HTTP push receiver; needs --push-token)
+  ingest    ingest + packager alone, pushing to a remote origin over HTTP
+  edge      a coalescing cache node (POP):    --listen HOST:PORT --upstream URL
+  shield    a coalescing cache node (region): --listen HOST:PORT --upstream URL
   help      this text; "corral <command> --help" lists a command's flags
 
 Publish:  rtmp://HOST:1935/live/NAME   or   rtmps://HOST:1936/live/NAME
 Play:     http://HOST:8080/live/NAME/index.m3u8   (player page: http://HOST:8080/)
 
-Every flag has an env twin: CORRAL_<SECTION>__<KEY>, e.g. CORRAL_RTMP__PORT=1935.`;
+Every setting has an env twin: CORRAL_<SECTION>__<KEY>, e.g. CORRAL_RTMP__PORT=1935.`;
 
-function flagHelp(spec: Record<string, FlagSpec>): string {
-  return Object.entries(spec)
-    .map(([k, s]) => `  --${k.padEnd(18)} ${s.help}`)
-    .join('\n');
+/** Flags that steer a command rather than set configuration. */
+const COMMAND_FLAGS = ['demo-size', 'demo-name', 'origin', 'metrics-port', 'config'];
+
+function configFrom(flags: Map<string, string>, spec: Record<string, FlagSpec>): Config {
+  const rest = new Map([...flags].filter(([k]) => !COMMAND_FLAGS.includes(k)));
+  for (const k of flags.keys())
+    if (!(k in spec) && k !== 'set')
+      throw new CorralError('CONFIG_INVALID', `unknown flag --${k} (see --help)`);
+  return loadConfig({ file: flags.get('config'), env: process.env, overrides: flagsToOverrides(rest, spec) });
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+async function runStart(flags: Map<string, string>, demo: boolean): Promise<void> {
+  const config = configFrom(flags, demo ? DEMO_FLAGS : START_FLAGS);
+  const log = createLogger(config.logLevel);
+  const server = await startServer(config, log);
+  const base = urlOf(server.viewer);
+  log.info(
+    {
+      rtmp: server.rtmp?.port,
+      rtmps: server.rtmps?.port,
+      viewer: server.viewer.port,
+      origin: server.origin.port,
+    },
+    'corral is up',
+  );
+  console.log(`\n  player:   ${base}/`);
+  if (server.rtmp) console.log(`  publish:  rtmp://127.0.0.1:${server.rtmp.port}/live/NAME`);
+  if (server.rtmps) console.log(`  publish:  rtmps://127.0.0.1:${server.rtmps.port}/live/NAME`);
+  console.log(`  play:     ${base}/live/NAME/index.m3u8`);
+  console.log(`  metrics:  ${base}/metrics\n`);
+  let stopDemo: (() => Promise<void>) | undefined;
+  try {
+    if (demo) {
+      if (!server.rtmp) throw new CorralError('CONFIG_INVALID', 'demo needs the RTMP listener enabled');
+      const ffmpeg = locateFfmpeg(config.ffmpegPath);
+      log.info({ ffmpeg: ffmpeg.path, source: ffmpeg.source, version: ffmpeg.version }, 'using ffmpeg');
+      const name = flags.get('demo-name') ?? 'demo';
+      const d = startDemoBroadcaster({
+        ffmpeg: ffmpeg.path,
+        url: `rtmp://127.0.0.1:${server.rtmp.port}/live/${name}`,
+        size: flags.get('demo-size') ?? '1280x720',
+        log: log.child({ c: 'demo' }),
+      });
+      stopDemo = () => d.stop();
+      console.log(`  demo stream: ${base}/live/${name}/index.m3u8  (open ${base}/ to watch)\n`);
+    }
+    await waitForSignal();
+    log.info('shutting down');
+  } finally {
+    await stopDemo?.();
+    await server.close();
+  }
+}
+
+async function runOrigin(flags: Map<string, string>): Promise<void> {
+  const config = configFrom(flags, ORIGIN_ONLY_FLAGS);
+  const log = createLogger(config.logLevel);
+  if (!config.origin.pushToken) log.warn('no push token: HTTP push is disabled, this origin will stay empty');
+  const closers: Closer[] = [];
+  try {
+    const o = await startOriginNode(config, log, closers);
+    console.log(
+      `\n  origin:   ${urlOf(o.address)}/   (push with PUT/DELETE + Authorization: Bearer TOKEN)\n`,
+    );
+    await waitForSignal();
+  } finally {
+    await closeAll(closers);
+  }
+}
+
+async function runIngest(flags: Map<string, string>, log0?: Logger): Promise<void> {
+  const config = configFrom(flags, INGEST_ONLY_FLAGS);
+  const log = log0 ?? createLogger(config.logLevel);
+  const originUrl = flags.get('origin');
+  if (!originUrl)
+    throw new CorralError('CONFIG_INVALID', 'ingest needs --origin URL of the origin to push to');
+  if (!config.origin.pushToken) throw new CorralError('CONFIG_INVALID', 'ingest needs --push-token');
+  const push = new HttpPush({
+    baseUrl: originUrl,
+    token: config.origin.pushToken,
+    logger: log.child({ c: 'push' }),
+  });
+  const closers: Closer[] = [() => push.close()];
+  try {
+    const registry = createRegistry();
+    const node = await startIngestNode(config, log, push, registry, closers);
+    const metricsPort = Number(flags.get('metrics-port') ?? 9100);
+    if (metricsPort > 0) {
+      const srv = http.createServer((req, res) => {
+        if (req.url === '/metrics') void serveMetrics(registry, req, res);
+        else res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve, reject) =>
+        srv.once('error', reject).listen(metricsPort, '127.0.0.1', resolve),
+      );
+      closers.push(() => new Promise<void>((r) => srv.close(() => r())));
+    }
+    console.log(`\n  publish:  rtmp://HOST:${node.rtmp?.port}/live/NAME -> ${originUrl}\n`);
+    await waitForSignal();
+  } finally {
+    await closeAll(closers);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  if (args.command === 'help' || args.command === '--help' || args.command === '-h') {
+  const cmd = args.command;
+  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
     console.log(USAGE);
     return 0;
   }
-  if (args.command !== 'start' && args.command !== 'demo') {
-    console.error(`unknown command "${args.command}"\n\n${USAGE}`);
-    return 2;
-  }
-  const spec = args.command === 'demo' ? DEMO_FLAGS : SERVER_FLAGS;
-  if (args.flags.has('help')) {
-    console.log(`corral ${args.command} [flags]\n\n${flagHelp(spec)}`);
-    return 0;
-  }
+  const specs: Record<string, Record<string, FlagSpec>> = {
+    start: START_FLAGS,
+    demo: DEMO_FLAGS,
+    origin: ORIGIN_ONLY_FLAGS,
+    ingest: INGEST_ONLY_FLAGS,
+  };
   try {
-    const flags = new Map(args.flags);
-    const demoSize = flags.get('demo-size') ?? '1280x720';
-    const demoName = flags.get('demo-name') ?? 'demo';
-    flags.delete('demo-size');
-    flags.delete('demo-name');
-    const config = loadConfig({
-      file: args.flags.get('config'),
-      env: process.env,
-      overrides: flagsToOverrides(flags, spec),
-    });
-    const log = createLogger(config.logLevel);
-    const server = await startServer(config, log);
-    const viewerHost = server.viewer.address === '0.0.0.0' ? '127.0.0.1' : server.viewer.address;
-    const base = `http://${viewerHost}:${server.viewer.port}`;
-    log.info(
-      {
-        rtmp: server.rtmp?.port,
-        rtmps: server.rtmps?.port,
-        viewer: server.viewer.port,
-        origin: server.origin.port,
-      },
-      'corral is up',
-    );
-    console.log(`\n  player:   ${base}/`);
-    if (server.rtmp) console.log(`  publish:  rtmp://127.0.0.1:${server.rtmp.port}/live/NAME`);
-    if (server.rtmps) console.log(`  publish:  rtmps://127.0.0.1:${server.rtmps.port}/live/NAME`);
-    console.log(`  play:     ${base}/live/NAME/index.m3u8`);
-    console.log(`  metrics:  ${base}/metrics\n`);
-
-    let stopDemo: (() => Promise<void>) | undefined;
-    if (args.command === 'demo') {
-      if (!server.rtmp) throw new CorralError('CONFIG_INVALID', 'demo needs the RTMP listener enabled');
-      const ffmpeg = locateFfmpeg(config.ffmpegPath);
-      log.info({ ffmpeg: ffmpeg.path, source: ffmpeg.source, version: ffmpeg.version }, 'using ffmpeg');
-      const demo = startDemoBroadcaster({
-        ffmpeg: ffmpeg.path,
-        url: `rtmp://127.0.0.1:${server.rtmp.port}/live/${demoName}`,
-        size: demoSize,
-        log: log.child({ c: 'demo' }),
-      });
-      stopDemo = () => demo.stop();
-      console.log(`  demo stream: ${base}/live/${demoName}/index.m3u8  (open ${base}/ to watch)\n`);
+    if (cmd === 'edge' || cmd === 'shield') {
+      if (args.flags.has('help')) {
+        console.log(
+          `corral ${cmd} --listen HOST:PORT --upstream URL [--name NAME] [--max-bytes N] [--hold-timeout-ms N]\n\n` +
+            'A coalescing cache node in front of any HTTP origin (or another corral tier).',
+        );
+        return 0;
+      }
+      await runCacheCli(argv.slice(1), cmd);
+      return 0;
     }
-
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    log.info('shutting down');
-    await stopDemo?.();
-    await server.close();
+    const spec = specs[cmd];
+    if (!spec) {
+      console.error(`unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+    }
+    if (args.flags.has('help')) {
+      console.log(`corral ${cmd} [flags]\n\n${flagHelp(spec)}`);
+      return 0;
+    }
+    if (cmd === 'start' || cmd === 'demo') await runStart(args.flags, cmd === 'demo');
+    else if (cmd === 'origin') await runOrigin(args.flags);
+    else await runIngest(args.flags);
     return 0;
   } catch (e) {
     if (isCorralError(e)) {
@@ -125,6 +185,10 @@ export async function main(argv: string[]): Promise<number> {
       return e.code === 'CONFIG_INVALID' ? 2 : 1;
     }
     const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`corral: ${err.message} (see corral ${cmd} --help)`);
+      return 2;
+    }
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES') {
       console.error(
         `corral: cannot listen on ${err.address}:${err.port} (${err.code}); another process holds it. ` +

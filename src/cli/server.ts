@@ -2,23 +2,21 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
-import { createRegistry } from '../metrics/registry.js';
+import { createRegistry, type Registry } from '../metrics/registry.js';
 import { RtmpServer } from '../ingest/server.js';
 import { selfSignedCert } from '../ingest/self-signed.js';
 import { Packager } from '../package/registry.js';
 import { Origin, createStore } from '../origin/index.js';
+import type { OriginPush } from '../origin/types.js';
 import { CacheNode } from '../cache/index.js';
 import { PlayerRoutes } from '../player/routes.js';
 import { CorralError } from '../util/errors.js';
 
-export interface RunningServer {
-  packager: Packager;
-  /** Bound addresses (ports resolved when 0 was asked for). */
-  rtmp?: AddressInfo;
-  rtmps?: AddressInfo;
-  origin: AddressInfo;
-  viewer: AddressInfo;
-  close(): Promise<void>;
+type Closer = () => Promise<void> | void;
+
+/** Close in reverse order of start; used both on shutdown and when start-up fails half-way. */
+async function closeAll(closers: Closer[]): Promise<void> {
+  for (const c of closers.splice(0).reverse()) await c();
 }
 
 async function tlsMaterial(config: Config, log: Logger): Promise<{ cert: string; key: string }> {
@@ -37,75 +35,102 @@ async function tlsMaterial(config: Config, log: Logger): Promise<{ cert: string;
   return selfSignedCert(['localhost']);
 }
 
+export interface OriginNode {
+  origin: Origin;
+  address: AddressInfo;
+  registry: Registry;
+}
+
+/** The origin on its own port: serving, and the HTTP push receiver when a token is set. */
+export async function startOriginNode(config: Config, log: Logger, closers: Closer[]): Promise<OriginNode> {
+  const registry = createRegistry();
+  const store = await createStore(config.origin);
+  const origin = new Origin({ store, config: config.origin, logger: log.child({ c: 'origin' }), registry });
+  closers.push(() => origin.close());
+  const address = await origin.listen(config.origin.port, config.origin.host);
+  return { origin, address, registry };
+}
+
+export interface IngestNode {
+  packager: Packager;
+  rtmp?: AddressInfo;
+  rtmps?: AddressInfo;
+}
+
+/** RTMP(S) ingest feeding the packager, which pushes to `push` (in-process or HTTP). */
+export async function startIngestNode(
+  config: Config,
+  log: Logger,
+  push: OriginPush,
+  registry: Registry,
+  closers: Closer[],
+): Promise<IngestNode> {
+  const packager = new Packager({ config, push, logger: log.child({ c: 'package' }), registry });
+  closers.push(() => packager.close());
+  const rtmp = new RtmpServer({
+    target: packager,
+    limits: config.ingest,
+    apps: config.apps,
+    logger: log.child({ c: 'ingest' }),
+    registry,
+  });
+  closers.push(() => rtmp.close());
+  const node: IngestNode = { packager };
+  if (config.rtmp.enabled) node.rtmp = await rtmp.listen(config.rtmp.port, config.rtmp.host);
+  if (config.rtmps.enabled) {
+    node.rtmps = await rtmp.listenTls(config.rtmps.port, config.rtmps.host, await tlsMaterial(config, log));
+  }
+  return node;
+}
+
+export function urlOf(a: AddressInfo): string {
+  const host = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+}
+
+export interface RunningServer {
+  packager: Packager;
+  /** Bound addresses (ports resolved when 0 was asked for). */
+  rtmp?: AddressInfo;
+  rtmps?: AddressInfo;
+  origin: AddressInfo;
+  viewer: AddressInfo;
+  close(): Promise<void>;
+}
+
 /**
  * The all-in-one composition root: ingest -> packager -> (in-process push) -> origin, and
  * viewers -> cache tier (viewer port) -> origin over loopback HTTP, the same path a separate
  * edge machine would take.
  */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const originRegistry = createRegistry();
-  const store = await createStore(config.origin);
-  const origin = new Origin({
-    store,
-    config: config.origin,
-    logger: log.child({ c: 'origin' }),
-    registry: originRegistry,
-  });
-  const closers: Array<() => Promise<void> | void> = [];
+  const closers: Closer[] = [];
   try {
-    const originAddr = await origin.listen(config.origin.port, config.origin.host);
-    closers.push(() => origin.close());
-
-    const packager = new Packager({
-      config,
-      push: origin.push,
-      logger: log.child({ c: 'package' }),
-      registry: originRegistry,
-    });
-    closers.push(() => packager.close());
-
-    const rtmp = new RtmpServer({
-      target: packager,
-      limits: config.ingest,
-      apps: config.apps,
-      logger: log.child({ c: 'ingest' }),
-      registry: originRegistry,
-    });
-    closers.push(() => rtmp.close());
-    let rtmpAddr: AddressInfo | undefined;
-    let rtmpsAddr: AddressInfo | undefined;
-    if (config.rtmp.enabled) rtmpAddr = await rtmp.listen(config.rtmp.port, config.rtmp.host);
-    if (config.rtmps.enabled) {
-      rtmpsAddr = await rtmp.listenTls(config.rtmps.port, config.rtmps.host, await tlsMaterial(config, log));
-    }
-
-    const upstreamHost = originAddr.address.includes(':') ? `[${originAddr.address}]` : originAddr.address;
-    const upstream = config.cache.upstream || `http://${upstreamHost}:${originAddr.port}`;
+    const o = await startOriginNode(config, log, closers);
+    const ingest = await startIngestNode(config, log, o.origin.push, o.registry, closers);
     const player = new PlayerRoutes();
     const edge = new CacheNode({
       config: config.cache,
-      upstream,
+      upstream: config.cache.upstream || urlOf(o.address),
       logger: log.child({ c: 'edge' }),
       registry: createRegistry(),
       role: 'edge',
       localRoutes: (req, res) => player.handle(req, res),
     });
-    const viewerAddr = await edge.listen(config.cache.port, config.cache.host);
     closers.push(() => edge.close());
-
+    const viewer = await edge.listen(config.cache.port, config.cache.host);
     return {
-      packager,
-      rtmp: rtmpAddr,
-      rtmps: rtmpsAddr,
-      origin: originAddr,
-      viewer: viewerAddr,
-      close: async () => {
-        for (const c of closers.reverse()) await c();
-      },
+      packager: ingest.packager,
+      rtmp: ingest.rtmp,
+      rtmps: ingest.rtmps,
+      origin: o.address,
+      viewer,
+      close: () => closeAll(closers),
     };
   } catch (e) {
-    for (const c of closers.reverse()) await c();
-    if (closers.length === 0) await origin.close();
+    await closeAll(closers);
     throw e;
   }
 }
+
+export { closeAll, type Closer };
