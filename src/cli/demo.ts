@@ -19,7 +19,7 @@ export interface DemoOptions {
 export function demoArgs(o: { url: string; size: string; fps: number; clock: boolean }): string[] {
   const video = `testsrc2=size=${o.size}:rate=${o.fps}`;
   const clock =
-    "drawtext=text='%{localtime\\:%H\\\\\\:%M\\\\\\:%S} %{pts\\:hms}':fontsize=48:fontcolor=white:box=1:boxcolor=black@0.6:x=24:y=24";
+    "drawtext=text='%{localtime\\:%H\\\\\\:%M\\\\\\:%S} %{pts\\:hms}':fontsize=48:fontcolor=white:box=1:boxcolor=black@0.6:x=24:y=h-th-24";
   return [
     '-hide_banner',
     '-loglevel',
