@@ -115,12 +115,14 @@ export async function memoryPerWaiter(
 ): Promise<number> {
   const agent = await warmAgent(proxy.url, n, warmPath);
   await new Promise((r) => setTimeout(r, 300));
+  await proxy.settle?.();
   const before = rssOf(proxy.pids());
   const t0 = performance.now();
   const pending = Promise.allSettled(
     Array.from({ length: n }, () => timedGet(proxy.url + slowPath, agent, t0)),
   );
-  await new Promise((r) => setTimeout(r, 1500));
+  await new Promise((r) => setTimeout(r, 1200));
+  await proxy.settle?.();
   const during = rssOf(proxy.pids());
   await pending;
   agent.destroy();

@@ -39,8 +39,10 @@ async function measure(name: string, start: (up: string) => Promise<Proc>, origi
     const pl = `/hit/${name}/index.m3u8?cc=public,max-age=600&size=2048`;
     await fetch(proxy.url + seg).then((r) => r.arrayBuffer());
     await fetch(proxy.url + pl).then((r) => r.arrayBuffer());
-    const segRps = await wrk(proxy.url + seg, WRK_S);
-    const playlistRps = await wrk(proxy.url + pl, WRK_S);
+    // Best of two: other work on this shared 2-core machine only ever makes a run slower.
+    const best = async (u: string) => Math.max(await wrk(u, WRK_S), await wrk(u, WRK_S));
+    const segRps = await best(proxy.url + seg);
+    const playlistRps = await best(proxy.url + pl);
     const slow = `/slow/${name}?cc=public,max-age=600&delay=3000&size=1000`;
     const bytesPerWaiter = await memoryPerWaiter(proxy, quick ? 200 : 2000, slow, warm);
     return { name, miss, segRps, playlistRps, bytesPerWaiter };

@@ -16,6 +16,8 @@ export interface Proc {
   url: string;
   /** Every pid of the server (master and workers), for memory readings. */
   pids(): number[];
+  /** Collect garbage before a memory reading (garbage-collected servers only). */
+  settle?: () => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,10 +92,9 @@ function stopper(child: ChildProcess, dir?: string): () => Promise<void> {
 }
 
 /** A node child that prints {"port":N} on its first stdout line. */
-async function nodeChild(name: string, script: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+async function nodeChild(name: string, script: string, args: string[], nodeArgs: string[] = []) {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
   });
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (l) =>
@@ -101,7 +102,17 @@ async function nodeChild(name: string, script: string, args: string[], env: Reco
     );
     child.once('exit', (c) => reject(new Error(`${name} exited ${c}`)));
   });
-  return { name, url: `http://127.0.0.1:${port}`, pids: () => [child.pid!], stop: stopper(child) } as Proc;
+  const settle = async () => {
+    child.kill('SIGUSR2'); // corral-node.ts runs gc() on it
+    await new Promise((r) => setTimeout(r, 300));
+  };
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    pids: () => [child.pid!],
+    settle,
+    stop: stopper(child),
+  } as Proc;
 }
 
 export function startOrigin(): Promise<Proc> {
@@ -109,7 +120,7 @@ export function startOrigin(): Promise<Proc> {
 }
 
 export function startCorral(upstream: string): Promise<Proc> {
-  return nodeChild('corral', here('./corral-node.ts'), [upstream]);
+  return nodeChild('corral', here('./corral-node.ts'), [upstream], ['--expose-gc']);
 }
 
 export async function startNginx(upstream: string): Promise<Proc> {

@@ -50,7 +50,23 @@ export class SharedBody {
       return;
     }
     this.complete = true;
+    this.#compact();
     this.#notify();
+  }
+
+  /** Bumped when `chunks` is rebuilt; readers holding a chunk index re-derive it. */
+  generation = 0;
+
+  /**
+   * One copy per object (never per reader): a complete body becomes a single Buffer, so every
+   * later hit is one write() instead of a writev of dozens of socket-sized pieces.
+   */
+  #compact(): void {
+    if (this.chunks.length < 2) return;
+    const whole = Buffer.concat(this.chunks, this.length);
+    this.chunks.length = 0;
+    this.chunks.push(whole);
+    this.generation++;
   }
 
   fail(err: Error): void {

@@ -52,6 +52,11 @@ export class CacheNode implements FlightHost {
   readonly #localRoutes: CacheNodeOptions['localRoutes'];
   readonly #flights = new Map<string, Flight>();
   #server: Server | undefined;
+  readonly #bound = new Map<
+    CacheResult,
+    { requests: { inc(): void }; duration: { observe(v: number): void } }
+  >();
+  readonly #bytesOut: { inc(v: number): void };
 
   constructor(opts: CacheNodeOptions) {
     const c = opts.config;
@@ -65,6 +70,7 @@ export class CacheNode implements FlightHost {
     this.store = new MemoryStore(c.maxBytes, c.maxObjectBytes);
     this.#registry = opts.registry;
     this.#metrics = cacheMetrics(opts.registry);
+    this.#bytesOut = this.#metrics.bytesOut.labels({ tier: this.name });
     this.#localRoutes = opts.localRoutes;
     this.live = new LiveRules({
       maxAhead: c.futureMaxAhead,
@@ -186,13 +192,19 @@ export class CacheNode implements FlightHost {
   }
 
   #record(w: Waiter, result: CacheResult, bytes: number): void {
-    const tier = this.name;
-    this.#metrics.requests.inc({ tier, result: result.toLowerCase() });
-    if (bytes > 0) this.#metrics.bytesOut.inc({ tier }, bytes);
-    this.#metrics.duration.observe(
-      { tier, result: result.toLowerCase() },
-      (performance.now() - w.started) / 1000,
-    );
+    // Label children are bound once per result: hashing label objects on every hit is measurable.
+    let bound = this.#bound.get(result);
+    if (bound === undefined) {
+      const labels = { tier: this.name, result: result.toLowerCase() };
+      bound = {
+        requests: this.#metrics.requests.labels(labels),
+        duration: this.#metrics.duration.labels(labels),
+      };
+      this.#bound.set(result, bound);
+    }
+    bound.requests.inc();
+    if (bytes > 0) this.#bytesOut.inc(bytes);
+    bound.duration.observe((performance.now() - w.started) / 1000);
   }
 
   passThrough(w: Waiter): void {
