@@ -26,6 +26,10 @@ async function measure(name: string, start: (up: string) => Promise<Proc>, origi
     ((await (await fetch(`${origin.url}/__counts`)).json()) as Record<string, number>)[p] ?? 0;
   const warm = `/warm/${name}?cc=public,max-age=600&size=10`;
   try {
+    // Memory first, on a fresh process: after the 5000-viewer spike RSS drifts by more than the
+    // parked waiters weigh.
+    const slow = `/slow/${name}?cc=public,max-age=600&delay=3000&size=1000`;
+    const bytesPerWaiter = await memoryPerWaiter(proxy, quick ? 200 : 2000, slow, warm);
     const miss: MissResult[] = [];
     for (const n of SIZES) {
       const agent = await warmAgent(proxy.url, n, warm);
@@ -43,8 +47,6 @@ async function measure(name: string, start: (up: string) => Promise<Proc>, origi
     const best = async (u: string) => Math.max(await wrk(u, WRK_S), await wrk(u, WRK_S));
     const segRps = await best(proxy.url + seg);
     const playlistRps = await best(proxy.url + pl);
-    const slow = `/slow/${name}?cc=public,max-age=600&delay=3000&size=1000`;
-    const bytesPerWaiter = await memoryPerWaiter(proxy, quick ? 200 : 2000, slow, warm);
     return { name, miss, segRps, playlistRps, bytesPerWaiter };
   } finally {
     await proxy.stop();
