@@ -1,7 +1,7 @@
 import type { SegmentMedia } from './segmenter.js';
 import type { SessionTracks } from './tracks.js';
 import { AUDIO_TRACK_ID, VIDEO_TIMESCALE, VIDEO_TRACK_ID } from './tracks.js';
-import { writeMediaSegment, type TrackFragment } from '../media/fmp4.js';
+import { writeMediaSegment, type TrackFragment } from '../media/index.js';
 
 /**
  * Turns segmenter output into a CMAF media segment. Video times convert exactly (ms x 90);

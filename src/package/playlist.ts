@@ -12,6 +12,8 @@ export interface PlaylistSegment {
   mapUri: string;
   /** A publisher reconnect or encoder change happened before this segment. */
   discontinuity: boolean;
+  /** Listed for numbering only; the rendition has no media for it (EXT-X-GAP). */
+  gap?: boolean;
 }
 
 export interface MediaPlaylistState {
@@ -43,6 +45,7 @@ export function renderMediaPlaylist(s: MediaPlaylistState): string {
       map = seg.mapUri;
     }
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(seg.programDateTime).toISOString()}`);
+    if (seg.gap) lines.push('#EXT-X-GAP');
     lines.push(`#EXTINF:${seg.durationS.toFixed(3)},`);
     lines.push(seg.uri);
   });

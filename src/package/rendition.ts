@@ -1,11 +1,19 @@
 import type { PackageConfig } from '../config/schema.js';
 import type { MediaFrame } from '../media/types.js';
-import { writeInitSegment } from '../media/fmp4.js';
+import { writeInitSegment } from '../media/index.js';
 import { Segmenter, type SegmentMedia } from './segmenter.js';
 import { renderMediaPlaylist, type PlaylistSegment, type VariantEntry } from './playlist.js';
 import { AudioClock, buildSegment } from './fragment.js';
 import type { SessionTracks } from './tracks.js';
 import type { PushQueue } from './push-queue.js';
+import type { CutLog } from './cut-log.js';
+
+/**
+ * leader: cuts on its own keyframes (the passthrough) and records the cuts; follower: a
+ * transcoded rendition that cuts where the leader did; audio: the audio-only rendition, fed
+ * the leader's finished segments.
+ */
+export type RenditionRole = 'leader' | 'follower' | 'audio';
 
 export interface SegmentEvent {
   rendition: string;
@@ -24,6 +32,8 @@ export interface RenditionDeps {
   queue: PushQueue;
   now: () => number;
   onSegment: (e: SegmentEvent) => void;
+  role: RenditionRole;
+  cuts: CutLog;
 }
 
 /**
@@ -39,7 +49,10 @@ export class Rendition {
   #audioClock: AudioClock | undefined;
   #mapUri = '';
   #initCount = 0;
+  /** The next number this rendition expects to list; a larger one means a gap. */
   #nextSeq = 0;
+  /** The leader numbers every segment it cuts, listed or dropped. */
+  #leaderSeq = 0;
   #pendingDiscontinuity = false;
   #wallAt: ((ms: number) => number) | undefined;
   #targetDurationS: number | undefined;
@@ -59,13 +72,29 @@ export class Rendition {
     return this.#nextSeq;
   }
 
+  get name(): string {
+    return this.#d.name;
+  }
+
+  get role(): RenditionRole {
+    return this.#d.role;
+  }
+
   /** A publisher session starts with these tracks; `wallAt` maps stream ms to wall-clock ms. */
   startSession(tracks: SessionTracks, wallAt: (ms: number) => number): void {
     const c = this.#d.config;
     this.#tracks = tracks;
     this.#wallAt = wallAt;
+    const cuts = this.#d.cuts;
     this.#segmenter = new Segmenter(
-      { targetMs: c.segmentTargetS * 1000, maxMs: c.maxSegmentS * 1000 },
+      {
+        targetMs: c.segmentTargetS * 1000,
+        maxMs: c.maxSegmentS * 1000,
+        follow:
+          this.#d.role === 'follower'
+            ? { nextCutAfter: (ms) => cuts.nextAfter(ms)?.startMs, toleranceMs: cuts.toleranceMs }
+            : undefined,
+      },
       tracks.video !== undefined,
     );
     if (this.#targetDurationS !== undefined) this.#segmenter.limitTo(this.#targetDurationS);
@@ -92,9 +121,21 @@ export class Rendition {
   /** The publisher left: close the partial segment so viewers get every frame we received. */
   endSession(): void {
     const seg = this.#segmenter?.flush();
-    if (seg) this.#emit(seg);
+    if (seg) {
+      if (this.#d.role === 'leader') this.#d.cuts.close(seg.durationMs);
+      this.#emit(seg);
+    }
     this.#segmenter = undefined;
   }
+
+  /** Audio-only rendition: package the audio of a segment the leader just finished. */
+  addLeaderSegment(media: SegmentMedia, sequence: number): void {
+    if (!this.#tracks || media.audio.length === 0) return;
+    this.#publish({ ...media, video: [] }, sequence);
+  }
+
+  /** Called with each segment this rendition finishes (the stream feeds the audio rendition). */
+  onLeaderSegment: ((media: SegmentMedia, sequence: number) => void) | undefined;
 
   /** The stream is over for good: EXT-X-ENDLIST. */
   end(): void {
@@ -104,8 +145,24 @@ export class Rendition {
   }
 
   #emit(media: SegmentMedia): void {
-    const tracks = this.#tracks!;
     if (media.durationMs <= 0) return;
+    const role = this.#d.role;
+    if (role === 'leader') {
+      const seq = this.#leaderSeq++;
+      this.#d.cuts.record({ startMs: media.startMs, sequence: seq });
+      if (this.#publish(media, seq)) this.onLeaderSegment?.(media, seq);
+      return;
+    }
+    // A follower publishes only segments that start where the leader cut, under the leader's
+    // number; anything else (a transcoder warming up mid-GOP) would break alignment.
+    const cut = this.#d.cuts.at(media.startMs);
+    if (!cut || cut.sequence < this.#nextSeq) return;
+    this.#publish(media, cut.sequence);
+  }
+
+  /** Mux, push and list one segment under `seq`. Returns false when it had to be dropped. */
+  #publish(media: SegmentMedia, seq: number): boolean {
+    const tracks = this.#tracks!;
     const durationS = media.durationMs / 1000;
     if (this.#targetDurationS === undefined) {
       // Fixed by the first segment: RFC 8216 forbids TARGETDURATION changing later, so later
@@ -114,12 +171,13 @@ export class Rendition {
       this.#segmenter?.limitTo(this.#targetDurationS);
     }
     if (this.#d.queue.full) {
-      // The origin is not keeping up: drop this segment rather than queue without bound, and
-      // tell players the timeline has a hole.
+      // The origin is not keeping up: drop this segment rather than queue without bound; the
+      // number stays taken (listed as a gap) so every rendition keeps the same numbering.
       this.#pendingDiscontinuity = true;
-      return;
+      return false;
     }
-    const seq = this.#nextSeq++;
+    this.#fillGap(seq, media.startMs);
+    this.#nextSeq = seq + 1;
     const body = buildSegment(seq, media, tracks, this.#audioClock);
     const uri = `seg-${seq}.m4s`;
     this.#d.queue.put({ path: this.#d.basePath + uri, kind: 'segment', contentType: 'video/mp4', body });
@@ -147,6 +205,35 @@ export class Rendition {
       bytes: body.length,
       startMs: media.startMs,
     });
+    return true;
+  }
+
+  /**
+   * Numbers this rendition missed (a transcoder restart, a dropped push) are listed as
+   * EXT-X-GAP so the media sequence stays aligned with the other renditions.
+   */
+  #fillGap(seq: number, startMs: number): void {
+    if (this.#segments.length === 0 && this.#nextSeq === 0) return;
+    const missing = Math.min(seq - this.#nextSeq, this.#d.config.windowSegments);
+    if (missing <= 0) return;
+    const last = this.#segments[this.#segments.length - 1];
+    let pdt = last ? last.programDateTime + last.durationS * 1000 : this.#wallAt!(startMs);
+    for (let s = seq - missing; s < seq; s++) {
+      const durationS =
+        (this.#d.cuts.bySequence(s)?.durationMs ?? this.#d.config.segmentTargetS * 1000) / 1000;
+      this.#segments.push({
+        sequence: s,
+        durationS,
+        uri: `seg-${s}.m4s`,
+        programDateTime: Math.round(pdt),
+        mapUri: this.#mapUri,
+        discontinuity: false,
+        gap: true,
+      });
+      pdt += durationS * 1000;
+    }
+    // The media after a gap follows a hole in the timeline.
+    this.#pendingDiscontinuity = true;
   }
 
   /** Keep at least `windowSegments` and at least 3 target durations listed (RFC 8216 6.2.2). */

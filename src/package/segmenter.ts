@@ -20,6 +20,11 @@ export interface SegmenterOptions {
   targetMs: number;
   /** Cut even without a keyframe once a segment would get this long (broken GOP guard). */
   maxMs: number;
+  /**
+   * Follow another rendition's cuts instead of the target: cut at the first keyframe at or
+   * after the next cut the leader made (returns undefined while the leader has not cut yet).
+   */
+  follow?: { nextCutAfter(ms: number): number | undefined; toleranceMs: number };
 }
 
 /**
@@ -68,7 +73,15 @@ export class Segmenter {
     const elapsed = f.dts - this.#startMs;
     const tolerance = Math.min(50, this.#opts.targetMs / 10);
     let closed: SegmentMedia | undefined;
-    if (f.keyframe && elapsed >= this.#opts.targetMs - tolerance) {
+    const follow = this.#opts.follow;
+    let onCut: boolean;
+    if (follow) {
+      const next = follow.nextCutAfter(this.#startMs);
+      onCut = next !== undefined && f.dts >= next - follow.toleranceMs;
+    } else {
+      onCut = elapsed >= this.#opts.targetMs - tolerance;
+    }
+    if (f.keyframe && onCut) {
       closed = this.#cut(f.dts, true);
     } else if (elapsed + 1.5 * this.#lastStep(f.dts) > this.#limitMs) {
       // Cutting here keeps this segment within the limit; one more frame (with jitter) might not.

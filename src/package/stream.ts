@@ -2,10 +2,25 @@ import type { AacConfig, H264Config, MediaFrame, StreamSink } from '../media/typ
 import type { PackageConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import { describeError } from '../util/errors.js';
-import { Rendition, type SegmentEvent } from './rendition.js';
+import { Rendition, type RenditionRole, type SegmentEvent } from './rendition.js';
 import { describeTracks } from './tracks.js';
 import { renderMultivariantPlaylist, type VariantEntry } from './playlist.js';
 import type { PushQueue } from './push-queue.js';
+import { CutLog } from './cut-log.js';
+
+/** What the stream needs from a transcoder: fed the leader's media, it feeds follower sinks. */
+export interface StreamTranscoder {
+  start(video: H264Config, audio: AacConfig | undefined): void;
+  frame(f: MediaFrame): void;
+  stop(): Promise<void>;
+}
+
+/** Makes a transcoder for one publisher session; `outputFor(rung)` gives a rung's sink. */
+export type TranscoderFactory = (
+  streamPath: string,
+  outputFor: (rung: string) => StreamSink,
+  source: { width: number; height: number },
+) => StreamTranscoder | undefined;
 
 export interface LiveStreamDeps {
   /** "live/demo": the stream's path at the origin. */
@@ -15,38 +30,93 @@ export interface LiveStreamDeps {
   log: Logger;
   now: () => number;
   onSegment: (e: SegmentEvent) => void;
+  transcoders?: TranscoderFactory;
+  /** Package the source audio alone as an audio-only rendition. */
+  audioOnly?: boolean;
 }
 
+const LEADER = 'src';
+const AUDIO = 'audio';
+
 /**
- * One live stream across publisher sessions. Timestamps of each new session are shifted to
- * continue where the last one ended, so decode times never go backwards for players, and the
- * reconnect is marked with a discontinuity.
+ * One live stream across publisher sessions. The passthrough rendition leads: it cuts on the
+ * source keyframes, and transcoded and audio-only renditions follow its cuts and numbering.
+ * Timestamps of each new session are shifted to continue where the last one ended, so decode
+ * times never go backwards for players, and the reconnect is marked with a discontinuity.
  */
 export class LiveStream {
   readonly #d: LiveStreamDeps;
   readonly #renditions = new Map<string, Rendition>();
+  readonly #cuts = new CutLog();
   #lastMultivariant = '';
   /** Stream-timeline ms where the next session starts. */
   #timelineEnd = 0;
+  /** Stream-timeline ms -> wall clock, for the current session (followers share it). */
+  #wallAt: (ms: number) => number = () => 0;
   sessions = 0;
 
   constructor(deps: LiveStreamDeps) {
     this.#d = deps;
-    this.#renditions.set(
-      'src',
-      new Rendition({
-        basePath: `${deps.path}/src/`,
-        name: 'src',
-        config: deps.config,
-        queue: deps.queue,
-        now: deps.now,
-        onSegment: (e) => this.#onSegment(e),
-      }),
-    );
+    const leader = this.#rendition(LEADER, 'leader');
+    if (deps.audioOnly ?? true) {
+      const audio = this.#rendition(AUDIO, 'audio');
+      leader.onLeaderSegment = (media, seq) => audio.addLeaderSegment(media, seq);
+    }
   }
 
   get path(): string {
     return this.#d.path;
+  }
+
+  #rendition(name: string, role: RenditionRole): Rendition {
+    let r = this.#renditions.get(name);
+    if (!r) {
+      r = new Rendition({
+        basePath: `${this.#d.path}/${name}/`,
+        name,
+        role,
+        cuts: this.#cuts,
+        config: this.#d.config,
+        queue: this.#d.queue,
+        now: this.#d.now,
+        onSegment: (e) => this.#onSegment(e),
+      });
+      this.#renditions.set(name, r);
+    }
+    return r;
+  }
+
+  /** A sink for one transcoder output: a follower rendition on the stream's timeline. */
+  #followerSink(rung: string): StreamSink {
+    const r = this.#rendition(rung, 'follower');
+    let video: H264Config | undefined;
+    let audio: AacConfig | undefined;
+    let started = false;
+    return {
+      videoConfig: (c) => {
+        video = c;
+      },
+      audioConfig: (c) => {
+        audio = c;
+      },
+      frame: (f) => {
+        if (!started) {
+          if (!video) return;
+          try {
+            r.startSession(describeTracks(video, audio), (ms) => this.#wallAt(ms));
+          } catch (e) {
+            this.#d.log.error({ err: describeError(e), rung }, 'transcoder output rejected');
+            return;
+          }
+          started = true;
+        }
+        r.frame(f);
+      },
+      end: () => {
+        if (started) r.endSession();
+        started = false;
+      },
+    };
   }
 
   /** A sink for one publisher session. */
@@ -58,13 +128,35 @@ export class LiveStream {
     let failed = false;
     let offset = 0;
     let firstDts: number | undefined;
-    let wall0 = 0;
     let lastEnd = this.#timelineEnd;
-    const rendition = this.#renditions.get('src')!;
+    let transcoder: StreamTranscoder | undefined;
+    const leader = this.#renditions.get(LEADER)!;
+    const audioOnly = this.#renditions.get(AUDIO);
+    const stopTranscoder = () => {
+      const t = transcoder;
+      transcoder = undefined;
+      t?.stop().catch((e: unknown) => this.#d.log.warn({ err: describeError(e) }, 'transcoder stop failed'));
+    };
     const start = () => {
       const tracks = describeTracks(video, audio);
-      rendition.startSession(tracks, (ms) => wall0 + (ms - offset - firstDts!));
+      leader.startSession(tracks, (ms) => this.#wallAt(ms));
+      if (audioOnly && audio)
+        audioOnly.startSession(describeTracks(undefined, audio), (ms) => this.#wallAt(ms));
+      if (video && tracks.video && this.#d.transcoders) {
+        transcoder = this.#d.transcoders(this.#d.path, (rung) => this.#followerSink(rung), tracks.video);
+        transcoder?.start(video, audio);
+      }
       started = true;
+    };
+    const restart = () => {
+      stopTranscoder();
+      leader.endSession();
+      audioOnly?.endSession();
+      try {
+        start();
+      } catch (e) {
+        fail(e);
+      }
     };
     const fail = (e: unknown) => {
       failed = true;
@@ -78,35 +170,23 @@ export class LiveStream {
         if (failed) return;
         const changed = video === undefined ? started : !video.avcC.equals(cfg.avcC);
         video = cfg;
-        if (started && changed) {
-          // New SPS/PPS mid-stream: a new init segment and a discontinuity, same as a reconnect.
-          rendition.endSession();
-          try {
-            start();
-          } catch (e) {
-            fail(e);
-          }
-        }
+        // New SPS/PPS mid-stream: a new init segment and a discontinuity, same as a reconnect.
+        if (started && changed) restart();
       },
       audioConfig: (cfg) => {
         if (failed) return;
         const changed = audio === undefined ? started : !audio.asc.equals(cfg.asc);
         audio = cfg;
-        if (started && changed) {
-          rendition.endSession();
-          try {
-            start();
-          } catch (e) {
-            fail(e);
-          }
-        }
+        if (started && changed) restart();
       },
       frame: (f: MediaFrame) => {
         if (failed) return;
         if (firstDts === undefined) {
           firstDts = f.dts;
-          wall0 = this.#d.now();
+          const wall0 = this.#d.now();
           offset = this.#timelineEnd - f.dts;
+          const base = this.#timelineEnd;
+          this.#wallAt = (ms) => wall0 + (ms - base);
         }
         if (!started) {
           try {
@@ -118,10 +198,13 @@ export class LiveStream {
         }
         const shifted = { ...f, dts: f.dts + offset };
         lastEnd = Math.max(lastEnd, shifted.dts);
-        rendition.frame(shifted);
+        leader.frame(shifted);
+        transcoder?.frame(shifted);
       },
       end: (reason) => {
-        rendition.endSession();
+        stopTranscoder();
+        leader.endSession();
+        audioOnly?.endSession();
         // Leave a frame's worth of room so the next session's first frame is strictly later.
         this.#timelineEnd = lastEnd + 40;
         onEnd(reason);
@@ -141,8 +224,9 @@ export class LiveStream {
 
   #pushMultivariant(): void {
     const variants: VariantEntry[] = [];
-    for (const [name, r] of this.#renditions) {
-      const v = r.variant(`${name}/index.m3u8`);
+    const order = [...this.#renditions.values()].sort((a, b) => rank(a) - rank(b));
+    for (const r of order) {
+      const v = r.variant(`${r.name}/index.m3u8`);
       if (v) variants.push(v);
     }
     if (variants.length === 0) return;
@@ -160,6 +244,13 @@ export class LiveStream {
       maxAgeS: 1,
     });
   }
+}
+
+/** Passthrough first (players start on the first entry), then transcoded rungs, audio-only last. */
+function rank(r: Rendition): number {
+  if (r.role === 'leader') return 0;
+  if (r.role === 'audio') return 2;
+  return 1;
 }
 
 function movedEnough(prev: string, next: string): boolean {

@@ -1,7 +1,7 @@
 import type { AacConfig, H264Config } from '../media/types.js';
 import { parseAvcC, parseSps, avcCodecString } from '../media/h264.js';
 import { parseAsc, aacCodecString } from '../media/aac.js';
-import type { TrackInfo } from '../media/fmp4.js';
+import type { TrackInfo } from '../media/index.js';
 import { CorralError } from '../util/errors.js';
 
 export const VIDEO_TRACK_ID = 1;

@@ -24,8 +24,14 @@ describe('ingest to viewer port', () => {
     assert.equal(mv.status, 200);
     assert.equal(mv.headers.get('access-control-allow-origin'), '*');
     const variants = parseMultivariant(mv.text);
-    assert.equal(variants.length, 1);
+    // The passthrough first, the audio-only rendition last.
+    assert.equal(variants.length, 2);
     const v = variants[0]!;
+    const audioOnly = variants[1]!;
+    assert.equal(v.uri, 'src/index.m3u8');
+    assert.deepEqual(audioOnly.codecs, ['mp4a.40.2']);
+    assert.equal(audioOnly.resolution, undefined);
+    assert.ok(audioOnly.bandwidth < v.bandwidth);
     assert.equal(v.resolution, '640x360');
     assert.match(v.codecs[0]!, /^avc1\.[0-9a-f]{6}$/);
     assert.equal(v.codecs[1], 'mp4a.40.2');
@@ -52,6 +58,19 @@ describe('ingest to viewer port', () => {
     for (let i = 1; i < p.segments.length; i++) {
       assert.ok(p.segments[i]!.programDateTime! > p.segments[i - 1]!.programDateTime!);
     }
+
+    // The audio-only rendition lists the same segment numbers over the same time spans.
+    const audioList = await until('audio ENDLIST', async () => {
+      const r = await getText(`${t.viewer}/live/${name}/${audioOnly.uri}`);
+      return r.text.includes('#EXT-X-ENDLIST') ? r.text : undefined;
+    });
+    const ap = parseMediaPlaylist(audioList);
+    assert.deepEqual(checkMediaPlaylist(ap), []);
+    assert.deepEqual(
+      ap.segments.map((s) => s.sequence),
+      p.segments.map((s) => s.sequence),
+    );
+    ap.segments.forEach((s, i) => assert.ok(Math.abs(s.duration - p.segments[i]!.duration) < 0.001));
 
     const base = `${t.viewer}/live/${name}/src/`;
     const seg = await fetch(base + p.segments[1]!.uri);
