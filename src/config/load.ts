@@ -108,12 +108,18 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     try {
       text = readFileSync(opts.file, 'utf8');
     } catch (e) {
-      throw new CorralError('CONFIG_INVALID', `cannot read config file ${opts.file}: ${(e as Error).message}`);
+      throw new CorralError(
+        'CONFIG_INVALID',
+        `cannot read config file ${opts.file}: ${(e as Error).message}`,
+      );
     }
     try {
       tree = JSON.parse(text) as Tree;
     } catch (e) {
-      throw new CorralError('CONFIG_INVALID', `config file ${opts.file} is not JSON: ${(e as Error).message}`);
+      throw new CorralError(
+        'CONFIG_INVALID',
+        `config file ${opts.file} is not JSON: ${(e as Error).message}`,
+      );
     }
     if (typeof tree !== 'object' || tree === null || Array.isArray(tree)) {
       throw new CorralError('CONFIG_INVALID', `config file ${opts.file} must hold a JSON object`);
