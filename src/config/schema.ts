@@ -160,3 +160,76 @@ export type IngestLimits = z.infer<typeof ingestLimitsSchema>;
 export type PackageConfig = z.infer<typeof packageSchema>;
 export type OriginConfig = z.infer<typeof originSchema>;
 export type CacheConfig = z.infer<typeof cacheSchema>;
+
+const ladderRungSchema = z.strictObject({
+  /** Output height in lines; the width follows the source's aspect ratio. */
+  height: z.number().int().min(64).max(4320),
+  /** Target video bitrate. Audio is copied from the source, not re-encoded. */
+  videoKbps: z.number().int().min(50).max(100_000),
+});
+
+/**
+ * The adaptive-bitrate transcoder (ffmpeg children, one per live stream). The source itself is
+ * always kept as a passthrough rendition and the audio-only rendition comes from the passthrough
+ * audio, so neither appears here.
+ */
+export const transcodeSchema = z.strictObject({
+  /** Off: passthrough (and audio-only) renditions only, no ffmpeg. */
+  enabled: z.boolean().default(true),
+  /** Renditions, top first. A rung taller than the source is skipped: never upscale. */
+  ladder: z
+    .array(ladderRungSchema)
+    .min(1)
+    .default([
+      { height: 1080, videoKbps: 5000 },
+      { height: 720, videoKbps: 2800 },
+      { height: 480, videoKbps: 1200 },
+      { height: 360, videoKbps: 700 },
+    ]),
+  /** libx264 runs anywhere; the others need the matching GPU and an ffmpeg built with them. */
+  encoder: z.enum(['libx264', 'h264_nvenc', 'h264_vaapi', 'h264_qsv']).default('libx264'),
+  /** x264 / QSV preset. veryfast keeps a 720p ladder at ~3x real time on 2 cores. */
+  preset: z
+    .string()
+    .regex(/^[a-z0-9]+$/)
+    .default('veryfast'),
+  /** NVENC preset (p1 fastest .. p7 best) with tune=ll. */
+  nvencPreset: z
+    .string()
+    .regex(/^[a-z0-9]+$/)
+    .default('p2'),
+  /** DRM render node for h264_vaapi. */
+  vaapiDevice: z.string().default('/dev/dri/renderD128'),
+  /**
+   * 'source': keyframes exactly where the broadcaster's are, so every rendition cuts where the
+   * passthrough cuts. 'interval': one every keyframeIntervalS (aligns the transcoded renditions
+   * with each other, not with the passthrough).
+   */
+  keyframes: z.enum(['source', 'interval']).default('source'),
+  keyframeIntervalS: z.number().min(0.25).max(10).default(1),
+  /** Bytes queued on ffmpeg's stdin before non-key video frames are dropped (bounded buffer). */
+  maxInputBufferBytes: z
+    .number()
+    .int()
+    .min(64 << 10)
+    .default(8 << 20),
+  /** A run that dies within this long of spawning, before any output, failed to start. */
+  spawnGraceMs: z.number().int().min(100).max(10_000).default(1_000),
+  /** stop(): SIGTERM this long after closing stdin, then SIGKILL after the same again. */
+  stopGraceMs: z.number().int().min(50).max(30_000).default(2_000),
+  /** Restarts after crashes before giving up; the count resets once a run stays up 30 s. */
+  maxRestarts: z.number().int().min(0).max(100).default(5),
+  /** First restart delay, doubled per consecutive crash and capped so a restart is within 3 s. */
+  restartDelayMs: z.number().int().min(0).max(3_000).default(250),
+  /**
+   * Falling behind: a progress report (every 0.5 s) counts as slow when speed < slowSpeed and
+   * ffmpeg's output lags what we fed it by at least slowLagMs (with live input speed hovers at
+   * 1.0 even when all is well, so the lag is what tells a slow encoder from a slow broadcaster).
+   */
+  slowSpeed: z.number().min(0.1).max(100).default(1),
+  slowLagMs: z.number().int().min(0).max(60_000).default(1_000),
+  /** Consecutive slow reports before degrading one step. */
+  slowReports: z.number().int().min(1).max(1_000).default(5),
+});
+
+export type TranscodeConfig = z.infer<typeof transcodeSchema>;
