@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -300,5 +300,37 @@ test('degrade when too slow: drop the top rung, then faster presets, in that ord
     'planned restarts are not crashes',
   );
   assert.ok(pids.every(gone));
+  assert.equal(liveChildCount(), 0);
+});
+
+test('a stuck ffmpeg: the input buffer stays bounded, and stop() escalates to signals', async () => {
+  // Never reads stdin, never writes, never exits: the worst child there is.
+  const stuck = join(dir, 'stuck-ffmpeg');
+  writeFileSync(stuck, '#!/bin/sh\nexec sleep 60\n');
+  chmodSync(stuck, 0o755);
+  const limit = 64 << 10;
+  const { tx, events } = setup({ maxInputBufferBytes: limit, stopGraceMs: 100 }, [360], stuck);
+  let pid: number | undefined;
+  let maxBacklog = 0;
+  try {
+    tx.start(src.video, src.audio);
+    pid = tx.pid;
+    for (let loop = 0; loop < 3; loop++) {
+      for (const f of src.frames) {
+        tx.frame({ ...f, dts: f.dts + loop * src.periodMs });
+        maxBacklog = Math.max(maxBacklog, tx.inputBacklog);
+      }
+    }
+    const biggest = Math.max(...src.frames.map((f) => f.data.length)) + 64;
+    assert.ok(maxBacklog <= 2 * limit + biggest, `backlog ${maxBacklog} bounded`);
+    assert.ok(tx.inputDropped > 0, 'frames were dropped, not queued');
+  } finally {
+    await tx.stop();
+  }
+  assert.ok(gone(pid), 'SIGTERM reaped the child that ignored EOF');
+  assert.deepEqual(
+    events.map((e) => e[0]),
+    ['stopped'],
+  );
   assert.equal(liveChildCount(), 0);
 });

@@ -100,6 +100,11 @@ export class Transcoder extends TypedEmitter<TranscoderEvents> {
     return this.#run?.pid;
   }
 
+  /** Bytes waiting on ffmpeg's stdin (bounded by 2 x maxInputBufferBytes plus one frame). */
+  get inputBacklog(): number {
+    return this.#run?.backlog ?? 0;
+  }
+
   get rungs(): Rung[] {
     return this.#rungs;
   }
