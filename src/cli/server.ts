@@ -10,7 +10,10 @@ import { Origin, createStore } from '../origin/index.js';
 import type { OriginPush } from '../origin/types.js';
 import { CacheNode } from '../cache/index.js';
 import { PlayerRoutes } from '../player/routes.js';
-import { CorralError } from '../util/errors.js';
+import { CorralError, describeError } from '../util/errors.js';
+import { locateFfmpeg } from '../transcode/ffmpeg-path.js';
+import { createTranscoderFactory } from '../transcode/factory.js';
+import type { TranscoderFactory } from '../package/stream.js';
 
 type Closer = () => Promise<void> | void;
 
@@ -65,7 +68,13 @@ export async function startIngestNode(
   registry: Registry,
   closers: Closer[],
 ): Promise<IngestNode> {
-  const packager = new Packager({ config, push, logger: log.child({ c: 'package' }), registry });
+  const packager = new Packager({
+    config,
+    push,
+    logger: log.child({ c: 'package' }),
+    registry,
+    transcoders: transcoderFactory(config, log, registry),
+  });
   closers.push(() => packager.close());
   const rtmp = new RtmpServer({
     target: packager,
@@ -81,6 +90,27 @@ export async function startIngestNode(
     node.rtmps = await rtmp.listenTls(config.rtmps.port, config.rtmps.host, await tlsMaterial(config, log));
   }
   return node;
+}
+
+/** ABR needs ffmpeg; without one corral still serves passthrough and says why. */
+function transcoderFactory(config: Config, log: Logger, registry: Registry): TranscoderFactory | undefined {
+  if (!config.transcode.enabled) return undefined;
+  try {
+    const ffmpeg = locateFfmpeg(config.ffmpegPath);
+    log.info(
+      { ffmpeg: ffmpeg.path, source: ffmpeg.source, version: ffmpeg.version },
+      'transcoding with ffmpeg',
+    );
+    return createTranscoderFactory({
+      config: config.transcode,
+      ffmpegPath: ffmpeg.path,
+      logger: log.child({ c: 'transcode' }),
+      registry,
+    });
+  } catch (e) {
+    log.error({ err: describeError(e) }, 'transcoding disabled: passthrough renditions only');
+    return undefined;
+  }
 }
 
 export function urlOf(a: AddressInfo): string {

@@ -123,44 +123,6 @@ export const cacheSchema = z.strictObject({
   futureHoldFactor: z.number().min(0.1).max(10).default(1.5),
 });
 
-export const configSchema = z.strictObject({
-  rtmp: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      host: host.default('0.0.0.0'),
-      port: port.default(1935),
-    })
-    .prefault({}),
-  rtmps: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      host: host.default('0.0.0.0'),
-      port: port.default(1936),
-      /** PEM files. Both empty: a self-signed certificate for localhost is generated at start. */
-      certFile: z.string().default(''),
-      keyFile: z.string().default(''),
-    })
-    .prefault({}),
-  /** RTMP application names accepted for publishing. */
-  apps: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).default(['live']),
-  /** Optional stream key: when set, publishers must pass ?key=VALUE on the stream name. */
-  publishKey: z.string().default(''),
-  ingest: ingestLimitsSchema.prefault({}),
-  package: packageSchema.prefault({}),
-  origin: originSchema.prefault({}),
-  cache: cacheSchema.prefault({}),
-  /** Most live streams at once across all publishers. */
-  maxStreams: z.number().int().min(1).default(64),
-  ffmpegPath: z.string().default(''),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-});
-
-export type Config = z.infer<typeof configSchema>;
-export type IngestLimits = z.infer<typeof ingestLimitsSchema>;
-export type PackageConfig = z.infer<typeof packageSchema>;
-export type OriginConfig = z.infer<typeof originSchema>;
-export type CacheConfig = z.infer<typeof cacheSchema>;
-
 const ladderRungSchema = z.strictObject({
   /** Output height in lines; the width follows the source's aspect ratio. */
   height: z.number().int().min(64).max(4320),
@@ -233,3 +195,42 @@ export const transcodeSchema = z.strictObject({
 });
 
 export type TranscodeConfig = z.infer<typeof transcodeSchema>;
+
+export const configSchema = z.strictObject({
+  rtmp: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: host.default('0.0.0.0'),
+      port: port.default(1935),
+    })
+    .prefault({}),
+  rtmps: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: host.default('0.0.0.0'),
+      port: port.default(1936),
+      /** PEM files. Both empty: a self-signed certificate for localhost is generated at start. */
+      certFile: z.string().default(''),
+      keyFile: z.string().default(''),
+    })
+    .prefault({}),
+  /** RTMP application names accepted for publishing. */
+  apps: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).default(['live']),
+  /** Optional stream key: when set, publishers must pass ?key=VALUE on the stream name. */
+  publishKey: z.string().default(''),
+  ingest: ingestLimitsSchema.prefault({}),
+  package: packageSchema.prefault({}),
+  origin: originSchema.prefault({}),
+  cache: cacheSchema.prefault({}),
+  transcode: transcodeSchema.prefault({}),
+  /** Most live streams at once across all publishers. */
+  maxStreams: z.number().int().min(1).default(64),
+  ffmpegPath: z.string().default(''),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type IngestLimits = z.infer<typeof ingestLimitsSchema>;
+export type PackageConfig = z.infer<typeof packageSchema>;
+export type OriginConfig = z.infer<typeof originSchema>;
+export type CacheConfig = z.infer<typeof cacheSchema>;

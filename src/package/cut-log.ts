@@ -5,6 +5,7 @@
  * rendition at any segment boundary. Bounded: old cuts are forgotten.
  */
 export interface Cut {
+  /** Presentation time of the segment's first frame, ms on the stream timeline. */
   startMs: number;
   sequence: number;
   durationMs?: number;

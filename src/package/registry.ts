@@ -5,7 +5,7 @@ import type { OriginPush } from '../origin/types.js';
 import type { Logger } from '../util/logger.js';
 import { CorralError } from '../util/errors.js';
 import { TypedEmitter } from '../util/events.js';
-import { LiveStream } from './stream.js';
+import { LiveStream, type TranscoderFactory } from './stream.js';
 import { PushQueue } from './push-queue.js';
 import type { SegmentEvent } from './rendition.js';
 import type { Registry } from 'prom-client';
@@ -24,6 +24,8 @@ export interface PackagerOptions {
   logger: Logger;
   registry?: Registry;
   now?: () => number;
+  /** Makes the ABR ladder for a stream; without it only passthrough and audio-only exist. */
+  transcoders?: TranscoderFactory;
 }
 
 interface Entry {
@@ -97,6 +99,7 @@ export class Packager extends TypedEmitter<PackagerEvents> implements PublishTar
         queue,
         log,
         now: this.#now,
+        transcoders: this.#o.transcoders,
         onSegment: (e) => {
           this.#metrics?.segments.inc();
           this.#metrics?.duration.observe(e.durationS);

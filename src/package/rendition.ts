@@ -53,6 +53,7 @@ export class Rendition {
   #nextSeq = 0;
   /** The leader numbers every segment it cuts, listed or dropped. */
   #leaderSeq = 0;
+  #announcedPts: number | undefined;
   #pendingDiscontinuity = false;
   #wallAt: ((ms: number) => number) | undefined;
   #targetDurationS: number | undefined;
@@ -71,6 +72,9 @@ export class Rendition {
   get segmentCount(): number {
     return this.#nextSeq;
   }
+
+  /** No longer produced (the transcoder dropped it); kept so its numbering survives a revival. */
+  retired = false;
 
   get name(): string {
     return this.#d.name;
@@ -116,6 +120,15 @@ export class Rendition {
   frame(f: MediaFrame): void {
     const seg = this.#segmenter?.push(f);
     if (seg) this.#emit(seg);
+    if (this.#d.role === 'leader') {
+      // Announce a cut the moment the leader's segment starts, not when it closes a segment
+      // later: transcoded renditions reach the same keyframe well within that second.
+      const start = this.#segmenter?.openStartPts;
+      if (start !== undefined && start !== this.#announcedPts) {
+        this.#announcedPts = start;
+        this.#d.cuts.record({ startMs: start, sequence: this.#leaderSeq });
+      }
+    }
   }
 
   /** The publisher left: close the partial segment so viewers get every frame we received. */
@@ -149,13 +162,12 @@ export class Rendition {
     const role = this.#d.role;
     if (role === 'leader') {
       const seq = this.#leaderSeq++;
-      this.#d.cuts.record({ startMs: media.startMs, sequence: seq });
       if (this.#publish(media, seq)) this.onLeaderSegment?.(media, seq);
       return;
     }
     // A follower publishes only segments that start where the leader cut, under the leader's
     // number; anything else (a transcoder warming up mid-GOP) would break alignment.
-    const cut = this.#d.cuts.at(media.startMs);
+    const cut = this.#d.cuts.at(startPts(media));
     if (!cut || cut.sequence < this.#nextSeq) return;
     this.#publish(media, cut.sequence);
   }
@@ -289,4 +301,10 @@ export class Rendition {
     if (tracks.video && this.#frameRate) v.frameRate = this.#frameRate;
     return v;
   }
+}
+
+/** Renditions align on presentation time: a source with B-frames has dts = pts - cts. */
+function startPts(media: SegmentMedia): number {
+  const first = media.video[0];
+  return first ? first.dts + first.cts : media.startMs;
 }

@@ -39,6 +39,8 @@ export class Segmenter {
   #video: VideoFrame[] = [];
   #audio: AudioFrame[] = [];
   #startMs: number | undefined;
+  /** Presentation time of the segment's first frame: what renditions align on (B-frames shift dts). */
+  #startPts = 0;
   #firstStartMs = 0;
   #independent = true;
   /** Set once the first segment closed: later segments must stay within it once rounded. */
@@ -66,6 +68,7 @@ export class Segmenter {
       // Nothing before the first keyframe is decodable; audio before it is dropped with it.
       if (!f.keyframe) return undefined;
       this.#start(f.dts);
+      this.#startPts = f.dts + f.cts;
       this.#audio = this.#audio.filter((a) => a.dts >= f.dts);
       this.#video.push(f);
       return undefined;
@@ -76,8 +79,8 @@ export class Segmenter {
     const follow = this.#opts.follow;
     let onCut: boolean;
     if (follow) {
-      const next = follow.nextCutAfter(this.#startMs);
-      onCut = next !== undefined && f.dts >= next - follow.toleranceMs;
+      const next = follow.nextCutAfter(this.#startPts);
+      onCut = next !== undefined && f.dts + f.cts >= next - follow.toleranceMs;
     } else {
       onCut = elapsed >= this.#opts.targetMs - tolerance;
     }
@@ -87,6 +90,7 @@ export class Segmenter {
       // Cutting here keeps this segment within the limit; one more frame (with jitter) might not.
       closed = this.#cut(f.dts, f.keyframe);
     }
+    if (closed) this.#startPts = f.dts + f.cts;
     this.#video.push(f);
     return closed;
   }
@@ -158,6 +162,11 @@ export class Segmenter {
     this.#startMs = undefined;
     this.#audio = [];
     return seg.durationMs > 0 ? seg : undefined;
+  }
+
+  /** Presentation time where the open segment starts (undefined before the first keyframe). */
+  get openStartPts(): number | undefined {
+    return this.#startMs === undefined ? undefined : this.#startPts;
   }
 
   /** Frames currently buffered, for memory accounting. */

@@ -15,10 +15,17 @@ export interface StreamTranscoder {
   stop(): Promise<void>;
 }
 
-/** Makes a transcoder for one publisher session; `outputFor(rung)` gives a rung's sink. */
+export interface TranscoderHooks {
+  /** A sink for one transcoded rung's output (a follower rendition). */
+  outputFor(rung: string): StreamSink;
+  /** The transcoder now produces only these rungs (it degraded): retire the others. */
+  rungsChanged(rungs: string[]): void;
+}
+
+/** Makes a transcoder for one publisher session, or undefined when there is nothing to make. */
 export type TranscoderFactory = (
   streamPath: string,
-  outputFor: (rung: string) => StreamSink,
+  hooks: TranscoderHooks,
   source: { width: number; height: number },
 ) => StreamTranscoder | undefined;
 
@@ -102,6 +109,7 @@ export class LiveStream {
       frame: (f) => {
         if (!started) {
           if (!video) return;
+          r.retired = false;
           try {
             r.startSession(describeTracks(video, audio), (ms) => this.#wallAt(ms));
           } catch (e) {
@@ -117,6 +125,18 @@ export class LiveStream {
         started = false;
       },
     };
+  }
+
+  /** Rungs the transcoder no longer makes leave the multivariant playlist and end their own. */
+  #retireExcept(rungs: string[]): void {
+    for (const r of this.#renditions.values()) {
+      if (r.role === 'follower' && !rungs.includes(r.name) && !r.retired) {
+        r.end();
+        r.retired = true;
+        this.#d.log.warn({ rung: r.name }, 'rendition retired: the transcoder dropped it');
+      }
+    }
+    this.#pushMultivariant();
   }
 
   /** A sink for one publisher session. */
@@ -143,7 +163,14 @@ export class LiveStream {
       if (audioOnly && audio)
         audioOnly.startSession(describeTracks(undefined, audio), (ms) => this.#wallAt(ms));
       if (video && tracks.video && this.#d.transcoders) {
-        transcoder = this.#d.transcoders(this.#d.path, (rung) => this.#followerSink(rung), tracks.video);
+        transcoder = this.#d.transcoders(
+          this.#d.path,
+          {
+            outputFor: (rung) => this.#followerSink(rung),
+            rungsChanged: (rungs) => this.#retireExcept(rungs),
+          },
+          tracks.video,
+        );
         transcoder?.start(video, audio);
       }
       started = true;
@@ -226,6 +253,7 @@ export class LiveStream {
     const variants: VariantEntry[] = [];
     const order = [...this.#renditions.values()].sort((a, b) => rank(a) - rank(b));
     for (const r of order) {
+      if (r.retired) continue;
       const v = r.variant(`${r.name}/index.m3u8`);
       if (v) variants.push(v);
     }

@@ -49,8 +49,8 @@ export interface TranscoderOptions {
   outputFor(rungName: string): StreamSink;
 }
 
-/** Ignore progress this soon after spawning: ffmpeg's cumulative speed starts low. */
-const WARMUP_MS = 1000;
+/** Ignore progress this soon after spawning: ffmpeg's cumulative speed and lag include its start-up. */
+const WARMUP_MS = 5000;
 /** A run that stayed up this long resets the consecutive-crash count. */
 const STABLE_RUN_MS = 30_000;
 /** Restarts must be running within 3 s of a crash. */
