@@ -36,3 +36,8 @@ export function untrackChild(child: ChildProcess): void {
 export function liveChildCount(): number {
   return live.size;
 }
+
+/** For tests: the pids of tracked children (to kill one and watch recovery). */
+export function liveChildPids(): number[] {
+  return [...live].map((c) => c.pid).filter((p): p is number => p !== undefined);
+}

@@ -5,7 +5,7 @@ import { startTestServer, getText, until, type TestServer } from '../helpers/ser
 import { FFMPEG, probe, testPatternArgs } from '../helpers/ffmpeg.js';
 import { checkMediaPlaylist, parseMediaPlaylist, parseMultivariant } from '../helpers/hls.js';
 import { readMediaSegment } from '../../src/media/index.js';
-import { liveChildCount } from '../../src/transcode/children.js';
+import { liveChildCount, liveChildPids } from '../../src/transcode/children.js';
 
 async function videoStartMs(url: string): Promise<number> {
   const seg = readMediaSegment(Buffer.from(await (await fetch(url)).arrayBuffer()));
@@ -98,6 +98,38 @@ describe('adaptive bitrate ladder', () => {
         `${r} seg-${common} at ${starts[r]} vs src ${starts.src}`,
       );
     }
+  });
+
+  it('killing ffmpeg mid-stream: the ladder recovers after a discontinuity, the passthrough has no gap', async () => {
+    const pids = liveChildPids();
+    assert.equal(pids.length, 1, 'one transcoder for the one stream');
+    const before = parseMediaPlaylist((await getText(`${t.viewer}/live/abr/480p/index.m3u8`)).text);
+    const lastBefore = before.segments[before.segments.length - 1]!.sequence;
+    process.kill(pids[0]!, 'SIGKILL');
+    const after = await until(
+      'recovered 480p',
+      async () => {
+        const p = parseMediaPlaylist((await getText(`${t.viewer}/live/abr/480p/index.m3u8`)).text);
+        const fresh = p.segments.filter(
+          (s) => s.sequence > lastBefore + 1 && !s.discontinuity && s.duration > 0,
+        );
+        return p.segments.some((s) => s.discontinuity) && fresh.length >= 2 ? p : undefined;
+      },
+      20_000,
+    );
+    assert.deepEqual(checkMediaPlaylist(after), []);
+    assert.notDeepEqual(liveChildPids(), pids, 'a new ffmpeg runs');
+    // The restarted rendition's segments still line up with the passthrough's.
+    const seq = after.segments[after.segments.length - 1]!.sequence;
+    const src = parseMediaPlaylist((await getText(`${t.viewer}/live/abr/src/index.m3u8`)).text);
+    assert.ok(src.segments.some((s) => s.sequence === seq));
+    const a = await videoStartMs(`${t.viewer}/live/abr/480p/seg-${seq}.m4s`);
+    const b = await videoStartMs(`${t.viewer}/live/abr/src/seg-${seq}.m4s`);
+    assert.ok(Math.abs(a - b) <= 34, `480p seg-${seq} at ${a} vs src ${b}`);
+    // The passthrough never noticed: no discontinuity, ~1 s segments back to back.
+    assert.ok(src.segments.every((s) => !s.discontinuity && !s.gap));
+    for (const s of src.segments)
+      assert.ok(Math.abs(s.duration - 1) < 0.05, `src ${s.sequence} ${s.duration}`);
   });
 
   it('no transcoder outlives the stopped server', async () => {

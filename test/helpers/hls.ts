@@ -10,6 +10,7 @@ export interface MediaSegmentEntry {
   discontinuity: boolean;
   map?: string;
   programDateTime?: number;
+  gap?: boolean;
 }
 
 export interface MediaPlaylist {
@@ -45,6 +46,7 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
     else if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) p.mediaSequence = Number(attr(line));
     else if (line.startsWith('#EXT-X-DISCONTINUITY-SEQUENCE:')) p.discontinuitySequence = Number(attr(line));
     else if (line === '#EXT-X-DISCONTINUITY') pending.discontinuity = true;
+    else if (line === '#EXT-X-GAP') pending.gap = true;
     else if (line.startsWith('#EXT-X-MAP:')) map = /URI="([^"]+)"/.exec(line)?.[1];
     else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pending.programDateTime = Date.parse(attr(line));
     else if (line.startsWith('#EXTINF:')) pending.duration = Number(attr(line).split(',')[0]);
@@ -57,6 +59,7 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
         discontinuity: pending.discontinuity ?? false,
         map,
         programDateTime: pending.programDateTime,
+        gap: pending.gap ?? false,
       });
       pending = {};
     }
