@@ -1,5 +1,13 @@
 import { CorralError } from '../util/errors.js';
 
+/**
+ * Bytes an object costs a store: its body plus, for LL-HLS playlists, the delta update kept beside
+ * it (both are held for as long as the object is).
+ */
+export function storedBytes(obj: { body: Buffer; delta?: Buffer }): number {
+  return obj.body.length + (obj.delta?.length ?? 0);
+}
+
 export interface StoreBudget {
   /** Byte budget over all bodies. */
   maxBytes: number;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BudgetIndex, type StoreBudget } from './budget-index.js';
+import { BudgetIndex, storedBytes, type StoreBudget } from './budget-index.js';
 import { decodeObject, encodeObject, readMeta, type DiskMeta } from './disk-format.js';
 import { assertValidPath, pathProblem } from './paths.js';
 import type { ObjectStore, StoredObject } from './types.js';
@@ -58,7 +58,7 @@ export class DiskStore implements ObjectStore {
 
   async put(path: string, obj: StoredObject): Promise<void> {
     assertValidPath(path);
-    this.#index.assertFits(path, obj.body.length);
+    this.#index.assertFits(path, storedBytes(obj));
     const tmp = join(this.#tmpDir, `${this.#tmpTag}-${++this.#tmpSeq}`);
     await writeFile(tmp, encodeObject(path, obj));
     await this.#serial(async () => {
@@ -69,7 +69,7 @@ export class DiskStore implements ObjectStore {
         await unlink(tmp).catch(() => undefined);
         throw e;
       }
-      const displaced = this.#index.set(path, file, obj.body.length);
+      const displaced = this.#index.set(path, file, storedBytes(obj));
       // The replaced version of this same path shares the file name we just renamed onto.
       await this.#unlinkAll(displaced.filter(([p]) => p !== path).map(([, f]) => f));
     });

@@ -1,10 +1,10 @@
-import { BudgetIndex, type StoreBudget } from './budget-index.js';
+import { BudgetIndex, storedBytes, type StoreBudget } from './budget-index.js';
 import { assertValidPath } from './paths.js';
 import type { ObjectStore, StoredObject } from './types.js';
 
 /**
- * The default store: objects live in a bounded Map. Bodies are kept by reference (the packager
- * hands over a Buffer it no longer mutates), so a put costs no copy.
+ * The default store: objects live in a bounded Map. Bodies (and playlist state and deltas) are kept
+ * by reference (the packager hands over Buffers it no longer mutates), so a put costs no copy.
  */
 export class MemoryStore implements ObjectStore {
   readonly #index: BudgetIndex<StoredObject>;
@@ -15,7 +15,7 @@ export class MemoryStore implements ObjectStore {
 
   async put(path: string, obj: StoredObject): Promise<void> {
     assertValidPath(path);
-    this.#index.set(path, obj, obj.body.length);
+    this.#index.set(path, obj, storedBytes(obj));
   }
 
   async get(path: string): Promise<StoredObject | undefined> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { isCorralError } from '../util/errors.js';
 import type { StoreBudget } from './budget-index.js';
-import type { ObjectKind, ObjectStore, StoredObject } from './types.js';
+import type { ObjectKind, ObjectStore, PlaylistState, StoredObject } from './types.js';
 
 /**
  * The one suite every ObjectStore implementation must pass. `makeStore` returns a fresh, empty
@@ -38,6 +38,36 @@ export function runStoreConformance(name: string, makeStore: (budget: StoreBudge
       assert.equal(got.body.length, 0);
       assert.equal('maxAgeS' in got && got.maxAgeS !== undefined, false);
       assert.deepEqual(store.stats(), { objects: 1, bytes: 0 });
+    });
+
+    it('round-trips an LL-HLS playlist with its state and delta, and counts the delta bytes', async () => {
+      const store = await make();
+      const obj: StoredObject = {
+        ...object('playlist', '#EXTM3U full'),
+        live: LIVE,
+        delta: Buffer.from('#EXTM3U delta'),
+      };
+      await store.put('live/demo/v0/index.m3u8', obj);
+      const got = await store.get('live/demo/v0/index.m3u8');
+      assert.ok(got);
+      assert.equal(got.body.toString(), '#EXTM3U full');
+      assert.equal(got.delta?.toString(), '#EXTM3U delta');
+      assert.deepEqual(got.live, LIVE);
+      assert.deepEqual(store.stats(), { objects: 1, bytes: 12 + 13 });
+      // A replacement without a delta drops the old one with its bytes.
+      await store.put('live/demo/v0/index.m3u8', object('playlist', 'plain'));
+      const plain = await store.get('live/demo/v0/index.m3u8');
+      assert.equal(plain?.delta, undefined);
+      assert.equal(plain?.live, undefined);
+      assert.deepEqual(store.stats(), { objects: 1, bytes: 5 });
+    });
+
+    it('keeps an empty delta distinct from none', async () => {
+      const store = await make();
+      await store.put('e/p.m3u8', { ...object('playlist', 'x'), delta: Buffer.alloc(0) });
+      const got = await store.get('e/p.m3u8');
+      assert.equal(got?.delta?.length, 0);
+      assert.equal(got?.body.toString(), 'x');
     });
 
     it('replaces an object and adjusts byte accounting', async () => {
@@ -150,6 +180,18 @@ export function runStoreConformance(name: string, makeStore: (budget: StoreBudge
     });
   });
 }
+
+/** A PlaylistState using every field, the hint included. */
+export const LIVE: PlaylistState = {
+  lastMsn: 11,
+  partMsn: 12,
+  lastPart: 1,
+  partCounts: { 10: 3, 11: 4 },
+  targetDurationS: 2,
+  partTargetS: 0.5,
+  preloadHint: 'part-12-2.m4s',
+  ended: false,
+};
 
 function object(
   kind: ObjectKind,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DiskStore } from './disk-store.js';
 import { MemoryStore } from './memory-store.js';
-import { runStoreConformance } from './store-conformance.js';
+import { LIVE, runStoreConformance } from './store-conformance.js';
 import type { StoredObject } from './types.js';
 
 let root = '';
@@ -41,6 +41,27 @@ describe('DiskStore persistence', () => {
     await second.put('r/next', seg('d'.repeat(300), 4000));
     assert.equal(await second.get('r/old'), undefined, 'the oldest by storedAt goes first');
     assert.ok(await second.get('r/mid'));
+    await second.close();
+  });
+
+  it('keeps playlist state and delta across a reopen, bytes included', async () => {
+    const dir = join(root, `p${++seq}`);
+    const first = await DiskStore.open({ dir, maxBytes: 1000, maxObjects: 10 });
+    const delta = Buffer.from('#EXTM3U\n#EXT-X-SKIP:SKIPPED-SEGMENTS=3\n');
+    await first.put('live/v0/index.m3u8', {
+      ...seg('#EXTM3U full', 1000),
+      kind: 'playlist',
+      live: LIVE,
+      delta,
+    });
+    await first.close();
+
+    const second = await DiskStore.open({ dir, maxBytes: 1000, maxObjects: 10 });
+    assert.deepEqual(second.stats(), { objects: 1, bytes: 12 + delta.length });
+    const got = await second.get('live/v0/index.m3u8');
+    assert.equal(got?.body.toString(), '#EXTM3U full');
+    assert.deepEqual(got?.delta, delta);
+    assert.deepEqual(got?.live, LIVE);
     await second.close();
   });
 
