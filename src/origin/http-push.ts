@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { CorralError, describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { encodeLiveHeader } from './live-state.js';
 import type { OriginPush, PushObject } from './types.js';
 
 export interface HttpPushOptions {
@@ -61,14 +62,23 @@ export class HttpPush implements OriginPush {
     this.#logger = opts.logger;
   }
 
-  put(obj: PushObject): Promise<void> {
-    const headers: http.OutgoingHttpHeaders = {
-      'content-type': obj.contentType,
-      'content-length': obj.body.length,
-      'x-corral-kind': obj.kind,
-    };
+  /**
+   * One PUT per object. An LL-HLS playlist's state travels as JSON in X-Corral-Live, and its
+   * delta update is appended to the body with X-Corral-Delta-Length saying how many trailing bytes
+   * it takes: one request, so the origin can never hold a playlist with another version's delta,
+   * and the receiver's object size limit bounds both together.
+   */
+  async put(obj: PushObject): Promise<void> {
+    let body = obj.body;
+    const headers: http.OutgoingHttpHeaders = { 'content-type': obj.contentType, 'x-corral-kind': obj.kind };
     if (obj.maxAgeS !== undefined) headers['x-corral-max-age'] = String(obj.maxAgeS);
-    return this.#send('PUT', obj.path, headers, obj.body);
+    if (obj.live !== undefined) headers['x-corral-live'] = encodeLiveHeader(obj.live);
+    if (obj.delta !== undefined) {
+      headers['x-corral-delta-length'] = String(obj.delta.length);
+      body = Buffer.concat([obj.body, obj.delta]);
+    }
+    headers['content-length'] = body.length;
+    return this.#send('PUT', obj.path, headers, body);
   }
 
   remove(path: string): Promise<void> {

@@ -1,6 +1,13 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ObjectKind, ObjectStore } from './types.js';
 
+/**
+ * How a held request ended: satisfied (answered with what it asked for), timeout (503 or 404
+ * after three target durations), bad_request (400), overload (503: too many held already), gone
+ * (the object was removed), abandoned (the client left first). A fixed set: bounded cardinality.
+ */
+export type BlockingResult = 'satisfied' | 'timeout' | 'bad_request' | 'overload' | 'gone' | 'abandoned';
+
 /** Methods we label by name; anything else is one bucket so a scanner cannot blow up cardinality. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -8,8 +15,10 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 export class OriginMetrics {
   readonly #requests?: Counter<'method' | 'status'>;
   readonly #pushes?: Counter<'kind'>;
+  readonly #blocking?: Counter<'result'>;
 
-  constructor(registry: Registry | undefined, store: ObjectStore) {
+  /** `held` reads how many requests are held now (blocking reloads and hinted parts). */
+  constructor(registry: Registry | undefined, store: ObjectStore, held: () => number = () => 0) {
     if (registry === undefined) return;
     this.#requests = new Counter({
       name: 'corral_origin_requests_total',
@@ -22,6 +31,20 @@ export class OriginMetrics {
       help: 'Objects stored through either push transport',
       labelNames: ['kind'],
       registers: [registry],
+    });
+    this.#blocking = new Counter({
+      name: 'corral_origin_blocking_total',
+      help: 'Blocking playlist reloads and preload-hint part requests, by how they ended',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'corral_origin_blocked_requests',
+      help: 'Requests held open now, waiting for a playlist version or a hinted part',
+      registers: [registry],
+      collect() {
+        this.set(held());
+      },
     });
     // Gauges read the store at scrape time, so they can never drift from it (evictions included).
     new Gauge({
@@ -49,5 +72,9 @@ export class OriginMetrics {
 
   push(kind: ObjectKind): void {
     this.#pushes?.inc({ kind });
+  }
+
+  blocking(result: BlockingResult): void {
+    this.#blocking?.inc({ result });
   }
 }

@@ -8,10 +8,12 @@ import { computeEtag } from './etag.js';
 import { ALLOWED_METHODS, applyCors, sendJson, sendPreflight, sendText } from './http-util.js';
 import { OriginMetrics } from './origin-metrics.js';
 import { assertValidPath, MAX_URL_LENGTH, parseRequestPath } from './paths.js';
+import { LiveServe } from './live-serve.js';
+import { sanitizeLiveState } from './live-state.js';
 import { handlePushRequest, KINDS } from './receiver.js';
 import { serveObject } from './serve-object.js';
 import { StreamsIndex } from './streams-index.js';
-import type { ObjectStore, OriginPush, PushObject, StoredObject } from './types.js';
+import type { ObjectStore, OriginPush, PlaylistState, PushObject, StoredObject } from './types.js';
 
 export interface OriginOptions {
   store: ObjectStore;
@@ -41,6 +43,8 @@ export class Origin {
   readonly #registry: Registry | undefined;
   readonly #metrics: OriginMetrics;
   readonly #streams = new StreamsIndex();
+  /** Blocking reloads, delta updates and preload-hint holds for LL-HLS playlists. */
+  readonly #live: LiveServe;
   readonly #now: () => number;
   #server: Server | undefined;
   #closed: Promise<void> | undefined;
@@ -50,7 +54,13 @@ export class Origin {
     this.#config = opts.config;
     this.#logger = opts.logger;
     this.#registry = opts.registry;
-    this.#metrics = new OriginMetrics(opts.registry, opts.store);
+    this.#metrics = new OriginMetrics(opts.registry, opts.store, () => this.#live.held);
+    this.#live = new LiveServe({
+      store: opts.store,
+      immutableMaxAgeS: opts.config.immutableMaxAgeS,
+      notFoundMaxAgeS: opts.config.notFoundMaxAgeS,
+      count: (result) => this.#metrics.blocking(result),
+    });
     this.#now = opts.now ?? Date.now;
     this.push = { put: (obj) => this.#put(obj), remove: (path) => this.#remove(path) };
   }
@@ -66,6 +76,17 @@ export class Origin {
     if (obj.maxAgeS !== undefined && !(Number.isFinite(obj.maxAgeS) && obj.maxAgeS >= 0)) {
       throw new CorralError('BAD_REQUEST', `bad maxAgeS ${obj.maxAgeS} for ${obj.path}`);
     }
+    let live: PlaylistState | undefined;
+    if (obj.live !== undefined || obj.delta !== undefined) {
+      // Only a media playlist has a live state or a delta; on anything else it is a packager bug.
+      if (obj.kind !== 'playlist') {
+        throw new CorralError('BAD_REQUEST', `live state or delta on a ${obj.kind}: ${obj.path}`);
+      }
+      if (obj.delta !== undefined && !Buffer.isBuffer(obj.delta)) {
+        throw new CorralError('BAD_REQUEST', 'delta must be a Buffer');
+      }
+      if (obj.live !== undefined) live = sanitizeLiveState(obj.live, obj.path);
+    }
     const stored: StoredObject = {
       kind: obj.kind,
       contentType: obj.contentType,
@@ -73,9 +94,13 @@ export class Origin {
       etag: computeEtag(obj.body),
       storedAt: this.#now(),
       ...(obj.maxAgeS === undefined ? {} : { maxAgeS: obj.maxAgeS }),
+      ...(live === undefined ? {} : { live }),
+      ...(obj.delta === undefined ? {} : { delta: obj.delta }),
     };
     await this.#store.put(obj.path, stored);
     this.#streams.onPut(obj.path, obj.kind, stored.storedAt);
+    // After the store has it: every request held on this path is answered now, in this one pass.
+    this.#live.onPut(obj.path, stored);
     this.#metrics.push(obj.kind);
     this.#logger.trace({ path: obj.path, kind: obj.kind, bytes: obj.body.length }, 'stored');
   }
@@ -85,11 +110,13 @@ export class Origin {
       assertValidPath(path, { prefix: true });
       const n = await this.#store.deletePrefix(path);
       this.#streams.onRemovePrefix(path);
+      this.#live.onRemove(path);
       this.#logger.debug({ prefix: path, objects: n }, 'removed prefix');
     } else {
       assertValidPath(path);
       await this.#store.delete(path);
       this.#streams.onRemove(path);
+      this.#live.onRemove(path);
     }
   }
 
@@ -135,6 +162,10 @@ export class Origin {
         logger: this.#logger,
       });
     }
+
+    const q = url.indexOf('?');
+    const query = q === -1 ? '' : url.slice(q + 1);
+    if (this.#live.wants(parsed.path, query)) return this.#live.handle(req, res, parsed.path, query);
 
     const obj = await this.#store.get(parsed.path);
     if (obj === undefined) {
@@ -187,6 +218,8 @@ export class Origin {
   }
 
   async #doClose(): Promise<void> {
+    // Held requests would otherwise keep their connections busy through the whole grace period.
+    this.#live.close();
     const server = this.#server;
     if (server !== undefined) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

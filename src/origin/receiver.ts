@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../util/logger.js';
 import { describeError, isCorralError } from '../util/errors.js';
 import { sendText } from './http-util.js';
-import type { ObjectKind, OriginPush } from './types.js';
+import { MAX_LIVE_HEADER_BYTES } from './live-state.js';
+import type { ObjectKind, OriginPush, PushObject } from './types.js';
 
 /**
  * The HTTP push receiver: PUT stores an object, DELETE removes one (or a "dir/" prefix). It feeds
@@ -102,6 +103,29 @@ export function handlePushRequest(
       return reject(req, res, max, 400, 'X-Corral-Max-Age must be a non-negative number');
     }
   }
+  // LL-HLS playlists: the state as JSON (validated by push.put like an in-process state), the delta
+  // as the body's last X-Corral-Delta-Length bytes (see HttpPush.put).
+  let live: unknown;
+  const liveHeader = req.headers['x-corral-live'];
+  if (liveHeader !== undefined) {
+    if (typeof liveHeader !== 'string' || liveHeader.length > MAX_LIVE_HEADER_BYTES) {
+      return reject(req, res, max, 400, 'X-Corral-Live must be one JSON object');
+    }
+    try {
+      live = JSON.parse(liveHeader);
+    } catch {
+      return reject(req, res, max, 400, 'X-Corral-Live must be one JSON object');
+    }
+  }
+  const deltaHeader = req.headers['x-corral-delta-length'];
+  let deltaLength: number | undefined;
+  if (deltaHeader !== undefined) {
+    deltaLength =
+      typeof deltaHeader === 'string' && /^\d{1,10}$/.test(deltaHeader) ? Number(deltaHeader) : NaN;
+    if (!Number.isSafeInteger(deltaLength)) {
+      return reject(req, res, max, 400, 'X-Corral-Delta-Length must be a byte count');
+    }
+  }
   const announced = req.headers['content-length'];
   if (announced !== undefined && Number(announced) > max) {
     return reject(req, res, max, 413, `object larger than ${max} bytes`);
@@ -111,12 +135,18 @@ export function handlePushRequest(
   readCapped(req, max).then(
     (body) => {
       if (body === undefined) return reject(req, res, max, 413, `object larger than ${max} bytes`);
-      const obj = {
+      if (deltaLength !== undefined && deltaLength > body.length) {
+        return sendText(res, 400, 'X-Corral-Delta-Length exceeds the body');
+      }
+      const split = deltaLength === undefined ? body.length : body.length - deltaLength;
+      const obj: PushObject = {
         path,
         kind: kind as ObjectKind,
         contentType,
-        body,
+        body: body.subarray(0, split),
         ...(maxAgeS === undefined ? {} : { maxAgeS }),
+        ...(live === undefined ? {} : { live: live as PushObject['live'] }),
+        ...(deltaLength === undefined ? {} : { delta: body.subarray(split) }),
       };
       opts.push.put(obj).then(
         () => sendText(res, 201, 'stored'),

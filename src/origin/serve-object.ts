@@ -25,12 +25,16 @@ export function cacheControlFor(obj: StoredObject, immutableMaxAgeS: number): st
   return `public, max-age=${immutableMaxAgeS}, immutable`;
 }
 
-/** Serve a stored object to GET or HEAD: validators, conditional requests and single byte ranges. */
+/**
+ * Serve a stored object to GET or HEAD: validators, conditional requests and single byte ranges.
+ * `cacheControl` overrides the kind's default (blocking playlist reloads live longer in caches).
+ */
 export function serveObject(
   req: IncomingMessage,
   res: ServerResponse,
   obj: StoredObject,
   immutableMaxAgeS: number,
+  cacheControl?: string,
 ): void {
   const head = req.method === 'HEAD';
   const size = obj.body.length;
@@ -38,7 +42,7 @@ export function serveObject(
   const common: Record<string, string | number> = {
     etag: obj.etag,
     'last-modified': lastModified,
-    'cache-control': cacheControlFor(obj, immutableMaxAgeS),
+    'cache-control': cacheControl ?? cacheControlFor(obj, immutableMaxAgeS),
     'accept-ranges': 'bytes',
   };
 
