@@ -44,8 +44,26 @@ export const ingestLimitsSchema = z.strictObject({
 export const packageSchema = z.strictObject({
   /** Target segment duration. The broadcaster's GOP is the floor: segments cut only at keyframes. */
   segmentTargetS: z.number().min(0.25).max(10).default(1),
-  /** Segments listed in a media playlist. At least 3 target durations (RFC 8216 6.2.2). */
-  windowSegments: z.number().int().min(3).max(1000).default(6),
+  /**
+   * Segments listed in a media playlist. At least 3 target durations (RFC 8216 6.2.2); 10 leaves
+   * room beyond LL-HLS's 6-target-duration skip boundary, so delta updates actually skip.
+   */
+  windowSegments: z.number().int().min(3).max(1000).default(10),
+  /**
+   * Manifest freshness: 'push' = LL-HLS (parts, preload hints, blocking reload; about a second
+   * behind live), 'ttl' = plain HLS playlists cached for at most half a target duration (easy,
+   * 3-4 s behind live). Per-stream overrides in `streams`.
+   */
+  freshness: z.enum(['push', 'ttl']).default('push'),
+  /** LL-HLS part target (EXT-X-PART-INF PART-TARGET), seconds. */
+  partTargetS: z.number().min(0.1).max(2).default(0.334),
+  /** Per-stream overrides keyed by "app/name", e.g. { "live/lecture": { "freshness": "ttl" } }. */
+  streams: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/),
+      z.strictObject({ freshness: z.enum(['push', 'ttl']) }),
+    )
+    .default({}),
   /**
    * How long a segment stays downloadable after leaving the playlist, in seconds. A viewer that
    * fetched the playlist just before the segment left may still ask for it (RFC 8216 6.2.2).

@@ -2,16 +2,18 @@ import type { PackageConfig } from '../config/schema.js';
 import type { MediaFrame } from '../media/types.js';
 import { writeInitSegment } from '../media/index.js';
 import { Segmenter, type SegmentMedia } from './segmenter.js';
-import { renderMediaPlaylist, type PlaylistSegment, type VariantEntry } from './playlist.js';
+import type { PartEntry, RenditionReport, VariantEntry } from './playlist.js';
 import { AudioClock, buildSegment } from './fragment.js';
 import type { SessionTracks } from './tracks.js';
 import type { PushQueue } from './push-queue.js';
 import type { CutLog } from './cut-log.js';
+import { PartBuilder, type PartMedia } from './parts.js';
+import { PlaylistWindow, partUri, type RenditionPosition } from './playlist-window.js';
 
 /**
  * leader: cuts on its own keyframes (the passthrough) and records the cuts; follower: a
  * transcoded rendition that cuts where the leader did; audio: the audio-only rendition, fed
- * the leader's finished segments.
+ * the leader's finished parts and segments.
  */
 export type RenditionRole = 'leader' | 'follower' | 'audio';
 
@@ -34,17 +36,22 @@ export interface RenditionDeps {
   onSegment: (e: SegmentEvent) => void;
   role: RenditionRole;
   cuts: CutLog;
+  /** LL-HLS ("push" freshness): parts, hints, blocking-reload state. Absent: plain HLS ("ttl"). */
+  lowLatency?: { partTargetS: number; reports: () => RenditionReport[] };
 }
 
 /**
- * One rendition of one stream: cuts frames into segments, muxes them, keeps the rolling
- * playlist and pushes everything to the origin in order (segment before the playlist listing
- * it). Media from successive publisher sessions continues the same playlist, separated by
- * EXT-X-DISCONTINUITY and a new EXT-X-MAP.
+ * One rendition of one stream: cuts frames into segments (and, in LL-HLS, parts), muxes them,
+ * keeps the rolling playlist and pushes everything to the origin in order (media before the
+ * playlist listing it). Successive publisher sessions continue the same playlist, separated
+ * by EXT-X-DISCONTINUITY and a new EXT-X-MAP.
  */
 export class Rendition {
   readonly #d: RenditionDeps;
+  readonly #win: PlaylistWindow;
   #segmenter: Segmenter | undefined;
+  #parts: PartBuilder | undefined;
+  #openBodies: Buffer[] = [];
   #tracks: SessionTracks | undefined;
   #audioClock: AudioClock | undefined;
   #mapUri = '';
@@ -53,28 +60,23 @@ export class Rendition {
   #nextSeq = 0;
   /** The leader numbers every segment it cuts, listed or dropped. */
   #leaderSeq = 0;
-  #announcedPts: number | undefined;
+  #openPts: number | undefined;
+  /** moof sequence numbers must increase fragment after fragment, parts included. */
+  #fragmentSeq = 1;
   #pendingDiscontinuity = false;
   #wallAt: ((ms: number) => number) | undefined;
-  #targetDurationS: number | undefined;
-  #segments: PlaylistSegment[] = [];
-  #discontinuitySequence = 0;
-  #ended = false;
-  /** Objects that left the playlist, removed once their availability window has passed. */
-  #expiring: Array<{ at: number; path: string }> = [];
   #bitrates: number[] = [];
   #frameRate: number | undefined;
+  /** No longer produced (the transcoder dropped it); kept so its numbering survives a revival. */
+  retired = false;
+  /** Called with each part and segment the leader finishes (the stream feeds the audio rendition). */
+  onLeaderPart: ((media: PartMedia, msn: number) => void) | undefined;
+  onLeaderSegment: ((media: SegmentMedia, sequence: number) => void) | undefined;
 
   constructor(deps: RenditionDeps) {
     this.#d = deps;
+    this.#win = new PlaylistWindow(deps.config, deps.basePath);
   }
-
-  get segmentCount(): number {
-    return this.#nextSeq;
-  }
-
-  /** No longer produced (the transcoder dropped it); kept so its numbering survives a revival. */
-  retired = false;
 
   get name(): string {
     return this.#d.name;
@@ -82,6 +84,14 @@ export class Rendition {
 
   get role(): RenditionRole {
     return this.#d.role;
+  }
+
+  get segmentCount(): number {
+    return this.#nextSeq;
+  }
+
+  position(): RenditionPosition {
+    return this.#win.position();
   }
 
   /** A publisher session starts with these tracks; `wallAt` maps stream ms to wall-clock ms. */
@@ -101,7 +111,12 @@ export class Rendition {
       },
       tracks.video !== undefined,
     );
-    if (this.#targetDurationS !== undefined) this.#segmenter.limitTo(this.#targetDurationS);
+    if (this.#win.targetDurationS !== undefined) this.#segmenter.limitTo(this.#win.targetDurationS);
+    const ll = this.#d.lowLatency;
+    this.#parts =
+      ll && this.#d.role !== 'audio'
+        ? new PartBuilder(ll.partTargetS * 1000, tracks.video !== undefined)
+        : undefined;
     this.#audioClock = tracks.audio
       ? new AudioClock(tracks.audio.sampleRate, tracks.audio.samplesPerFrame)
       : undefined;
@@ -113,21 +128,41 @@ export class Rendition {
       body: writeInitSegment(tracks.tracks),
     });
     this.#pendingDiscontinuity = this.#nextSeq > 0;
-    this.#ended = false;
+    this.#win.ended = false;
+    this.#openPts = undefined;
     if (tracks.video?.frameRate) this.#frameRate = tracks.video.frameRate;
   }
 
   frame(f: MediaFrame): void {
     const seg = this.#segmenter?.push(f);
-    if (seg) this.#emit(seg);
+    if (seg) {
+      // The cut ends the open part too: a part never straddles two segments.
+      const last = this.#parts?.closeAt(f.dts);
+      if (last) this.#publishPart(last);
+      this.#emit(seg);
+    }
+    this.#trackOpenSegment();
+    if (this.#parts && this.#segmenter?.openStartPts !== undefined) {
+      const part = this.#parts.push(f);
+      if (part) this.#publishPart(part);
+    }
+  }
+
+  /**
+   * The segment being built gets its number as soon as it starts, so its parts can be named and
+   * hinted. The leader announces the cut right away: followers reach the same keyframe within
+   * their transcoding delay, well before the leader closes the segment a target duration later.
+   */
+  #trackOpenSegment(): void {
+    const start = this.#segmenter?.openStartPts;
+    if (start === undefined || start === this.#openPts) return;
+    this.#openPts = start;
     if (this.#d.role === 'leader') {
-      // Announce a cut the moment the leader's segment starts, not when it closes a segment
-      // later: transcoded renditions reach the same keyframe well within that second.
-      const start = this.#segmenter?.openStartPts;
-      if (start !== undefined && start !== this.#announcedPts) {
-        this.#announcedPts = start;
-        this.#d.cuts.record({ startMs: start, sequence: this.#leaderSeq });
-      }
+      this.#d.cuts.record({ startMs: start, sequence: this.#leaderSeq });
+      this.#win.openMsn = this.#leaderSeq;
+    } else {
+      const cut = this.#d.cuts.at(start);
+      this.#win.openMsn = cut && cut.sequence >= this.#nextSeq ? cut.sequence : undefined;
     }
   }
 
@@ -135,10 +170,23 @@ export class Rendition {
   endSession(): void {
     const seg = this.#segmenter?.flush();
     if (seg) {
+      const last = this.#parts?.closeAt(seg.startMs + seg.durationMs);
+      if (last) this.#publishPart(last);
       if (this.#d.role === 'leader') this.#d.cuts.close(seg.durationMs);
       this.#emit(seg);
     }
+    this.#parts?.reset();
     this.#segmenter = undefined;
+    this.#win.openMsn = undefined;
+    this.#win.openParts = [];
+    this.#openBodies = [];
+  }
+
+  /** Audio-only rendition: package the audio of a part the leader just finished. */
+  addLeaderPart(media: PartMedia, msn: number): void {
+    if (!this.#tracks || media.audio.length === 0) return;
+    this.#win.openMsn = msn;
+    this.#publishPart({ ...media, video: [], independent: true });
   }
 
   /** Audio-only rendition: package the audio of a segment the leader just finished. */
@@ -147,20 +195,32 @@ export class Rendition {
     this.#publish({ ...media, video: [] }, sequence);
   }
 
-  /** Called with each segment this rendition finishes (the stream feeds the audio rendition). */
-  onLeaderSegment: ((media: SegmentMedia, sequence: number) => void) | undefined;
-
   /** The stream is over for good: EXT-X-ENDLIST. */
   end(): void {
     this.endSession();
-    this.#ended = true;
-    if (this.#segments.length > 0) this.#pushPlaylist();
+    this.#win.ended = true;
+    if (this.#win.segments.length > 0) this.#pushPlaylist();
+  }
+
+  #publishPart(media: PartMedia): void {
+    const msn = this.#win.openMsn;
+    if (msn === undefined || !this.#tracks || this.#d.queue.full) return;
+    const body = buildSegment(this.#fragmentSeq++, media, this.#tracks, this.#audioClock);
+    const entry: PartEntry = {
+      durationS: media.durationMs / 1000,
+      uri: partUri(msn, this.#win.openParts.length),
+      independent: media.independent,
+    };
+    this.#d.queue.put({ path: this.#d.basePath + entry.uri, kind: 'part', contentType: 'video/mp4', body });
+    this.#win.openParts.push(entry);
+    this.#openBodies.push(body);
+    if (this.#d.role === 'leader') this.onLeaderPart?.(media, msn);
+    this.#pushPlaylist();
   }
 
   #emit(media: SegmentMedia): void {
     if (media.durationMs <= 0) return;
-    const role = this.#d.role;
-    if (role === 'leader') {
+    if (this.#d.role === 'leader') {
       const seq = this.#leaderSeq++;
       if (this.#publish(media, seq)) this.onLeaderSegment?.(media, seq);
       return;
@@ -168,20 +228,38 @@ export class Rendition {
     // A follower publishes only segments that start where the leader cut, under the leader's
     // number; anything else (a transcoder warming up mid-GOP) would break alignment.
     const cut = this.#d.cuts.at(startPts(media));
-    if (!cut || cut.sequence < this.#nextSeq) return;
+    if (!cut || cut.sequence < this.#nextSeq) {
+      this.#resetOpen();
+      return;
+    }
     this.#publish(media, cut.sequence);
+  }
+
+  #resetOpen(): void {
+    this.#win.openParts = [];
+    this.#openBodies = [];
   }
 
   /** Mux, push and list one segment under `seq`. Returns false when it had to be dropped. */
   #publish(media: SegmentMedia, seq: number): boolean {
     const tracks = this.#tracks!;
     const durationS = media.durationMs / 1000;
-    if (this.#targetDurationS === undefined) {
+    if (this.#win.targetDurationS === undefined) {
       // Fixed by the first segment: RFC 8216 forbids TARGETDURATION changing later, so later
       // segments are held within it (the segmenter forces a cut past it).
-      this.#targetDurationS = Math.max(Math.ceil(this.#d.config.segmentTargetS), Math.round(durationS), 1);
-      this.#segmenter?.limitTo(this.#targetDurationS);
+      this.#win.targetDurationS = Math.max(
+        Math.ceil(this.#d.config.segmentTargetS),
+        Math.round(durationS),
+        1,
+      );
+      this.#segmenter?.limitTo(this.#win.targetDurationS);
     }
+    const parts = this.#win.openParts;
+    const partBodies = this.#openBodies;
+    this.#resetOpen();
+    // The next segment normally carries the next number; announcing it now lets this very
+    // playlist hint the next segment's first part (#trackOpenSegment corrects it if not).
+    this.#win.openMsn = seq + 1;
     if (this.#d.queue.full) {
       // The origin is not keeping up: drop this segment rather than queue without bound; the
       // number stays taken (listed as a gap) so every rendition keeps the same numbering.
@@ -190,26 +268,32 @@ export class Rendition {
     }
     this.#fillGap(seq, media.startMs);
     this.#nextSeq = seq + 1;
-    const body = buildSegment(seq, media, tracks, this.#audioClock);
+    // In LL-HLS the segment is exactly its parts, back to back, so both paths carry the same bytes.
+    const body =
+      parts.length > 0
+        ? Buffer.concat(partBodies)
+        : buildSegment(this.#fragmentSeq++, media, tracks, this.#audioClock);
     const uri = `seg-${seq}.m4s`;
     this.#d.queue.put({ path: this.#d.basePath + uri, kind: 'segment', contentType: 'video/mp4', body });
     if (!this.#frameRate && media.video.length > 1) {
       this.#frameRate = Math.round((media.video.length * 1000 * 1000) / media.durationMs) / 1000;
     }
-    this.#segments.push({
+    this.#win.segments.push({
       sequence: seq,
       durationS,
       uri,
       programDateTime: Math.round(this.#wallAt!(media.startMs)),
       mapUri: this.#mapUri,
       discontinuity: this.#pendingDiscontinuity,
+      ...(parts.length > 0 ? { parts } : {}),
     });
     this.#pendingDiscontinuity = false;
     this.#bitrates.push((body.length * 8) / durationS);
     if (this.#bitrates.length > 30) this.#bitrates.shift();
-    this.#trimWindow();
+    const now = this.#d.now();
+    this.#win.trim(now, this.#mapUri);
     this.#pushPlaylist();
-    this.#expire();
+    for (const path of this.#win.due(now)) this.#d.queue.remove(path);
     this.#d.onSegment({
       rendition: this.#d.name,
       sequence: seq,
@@ -225,15 +309,15 @@ export class Rendition {
    * EXT-X-GAP so the media sequence stays aligned with the other renditions.
    */
   #fillGap(seq: number, startMs: number): void {
-    if (this.#segments.length === 0 && this.#nextSeq === 0) return;
+    if (this.#win.segments.length === 0 && this.#nextSeq === 0) return;
     const missing = Math.min(seq - this.#nextSeq, this.#d.config.windowSegments);
     if (missing <= 0) return;
-    const last = this.#segments[this.#segments.length - 1];
+    const last = this.#win.segments[this.#win.segments.length - 1];
     let pdt = last ? last.programDateTime + last.durationS * 1000 : this.#wallAt!(startMs);
     for (let s = seq - missing; s < seq; s++) {
       const durationS =
         (this.#d.cuts.bySequence(s)?.durationMs ?? this.#d.config.segmentTargetS * 1000) / 1000;
-      this.#segments.push({
+      this.#win.segments.push({
         sequence: s,
         durationS,
         uri: `seg-${s}.m4s`,
@@ -248,45 +332,28 @@ export class Rendition {
     this.#pendingDiscontinuity = true;
   }
 
-  /** Keep at least `windowSegments` and at least 3 target durations listed (RFC 8216 6.2.2). */
-  #trimWindow(): void {
-    const minS = 3 * (this.#targetDurationS ?? 1);
-    const removeAt = this.#d.now() + this.#d.config.availabilityS * 1000;
-    while (this.#segments.length > this.#d.config.windowSegments) {
-      const rest = this.#segments.slice(1).reduce((t, s) => t + s.durationS, 0);
-      if (rest < minS) break;
-      const gone = this.#segments.shift()!;
-      // DISCONTINUITY-SEQUENCE counts discontinuities that scrolled out of the window.
-      if (gone.discontinuity) this.#discontinuitySequence++;
-      this.#expiring.push({ at: removeAt, path: this.#d.basePath + gone.uri });
-      const stillMapped =
-        this.#segments.some((s) => s.mapUri === gone.mapUri) || gone.mapUri === this.#mapUri;
-      if (!stillMapped) this.#expiring.push({ at: removeAt, path: this.#d.basePath + gone.mapUri });
-    }
-  }
-
-  #expire(): void {
-    const now = this.#d.now();
-    while (this.#expiring.length > 0 && this.#expiring[0]!.at <= now) {
-      this.#d.queue.remove(this.#expiring.shift()!.path);
-    }
-  }
-
   #pushPlaylist(): void {
-    const text = renderMediaPlaylist({
-      targetDurationS: this.#targetDurationS ?? 1,
-      discontinuitySequence: this.#discontinuitySequence,
-      segments: this.#segments,
-      ended: this.#ended,
-    });
-    this.#d.queue.put({
+    if (this.#win.segments.length === 0 && this.#win.openParts.length === 0) return;
+    const ll = this.#d.lowLatency;
+    // Half a target duration at most, so a cache never hides a whole new segment (RFC 8216
+    // 6.2.2 spirit; the LL-HLS server profile asks the same for non-blocking requests).
+    const maxAgeS = this.#win.ended ? 60 : Math.max(0, Math.floor((this.#win.targetDurationS ?? 1) / 2));
+    const base = {
       path: this.#d.basePath + 'index.m3u8',
-      kind: 'playlist',
+      kind: 'playlist' as const,
       contentType: 'application/vnd.apple.mpegurl',
-      body: Buffer.from(text),
-      // Half a target duration at most, so a cache never hides a whole new segment (RFC 8216 6.2.2 spirit;
-      // the LL-HLS server profile asks the same).
-      maxAgeS: this.#ended ? 60 : Math.max(0, Math.floor((this.#targetDurationS ?? 1) / 2)),
+      maxAgeS,
+    };
+    if (!ll) {
+      this.#d.queue.put({ ...base, body: Buffer.from(this.#win.render()) });
+      return;
+    }
+    const reports = ll.reports();
+    this.#d.queue.put({
+      ...base,
+      body: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports })),
+      delta: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports, delta: true })),
+      live: this.#win.state(ll.partTargetS),
     });
   }
 

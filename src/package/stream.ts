@@ -4,7 +4,7 @@ import type { Logger } from '../util/logger.js';
 import { describeError } from '../util/errors.js';
 import { Rendition, type RenditionRole, type SegmentEvent } from './rendition.js';
 import { describeTracks } from './tracks.js';
-import { renderMultivariantPlaylist, type VariantEntry } from './playlist.js';
+import { renderMultivariantPlaylist, type RenditionReport, type VariantEntry } from './playlist.js';
 import type { PushQueue } from './push-queue.js';
 import { CutLog } from './cut-log.js';
 
@@ -68,6 +68,7 @@ export class LiveStream {
     if (deps.audioOnly ?? true) {
       const audio = this.#rendition(AUDIO, 'audio');
       leader.onLeaderSegment = (media, seq) => audio.addLeaderSegment(media, seq);
+      leader.onLeaderPart = (media, msn) => audio.addLeaderPart(media, msn);
     }
   }
 
@@ -78,6 +79,7 @@ export class LiveStream {
   #rendition(name: string, role: RenditionRole): Rendition {
     let r = this.#renditions.get(name);
     if (!r) {
+      const freshness = this.#d.config.streams[this.#d.path]?.freshness ?? this.#d.config.freshness;
       r = new Rendition({
         basePath: `${this.#d.path}/${name}/`,
         name,
@@ -87,10 +89,26 @@ export class LiveStream {
         queue: this.#d.queue,
         now: this.#d.now,
         onSegment: (e) => this.#onSegment(e),
+        lowLatency:
+          freshness === 'push'
+            ? { partTargetS: this.#d.config.partTargetS, reports: () => this.#reportsFor(name) }
+            : undefined,
       });
       this.#renditions.set(name, r);
     }
     return r;
+  }
+
+  /** EXT-X-RENDITION-REPORT for every other live rendition, so players can switch without a reload. */
+  #reportsFor(self: string): RenditionReport[] {
+    const out: RenditionReport[] = [];
+    for (const r of this.#renditions.values()) {
+      if (r.name === self || r.retired) continue;
+      const pos = r.position();
+      if (pos.lastMsn < 0) continue;
+      out.push({ uri: `../${r.name}/index.m3u8`, lastMsn: pos.lastMsn, lastPart: pos.lastPart });
+    }
+    return out;
   }
 
   /** A sink for one transcoder output: a follower rendition on the stream's timeline. */

@@ -1,0 +1,132 @@
+import type { PackageConfig } from '../config/schema.js';
+import type { PlaylistState } from '../origin/types.js';
+import {
+  renderMediaPlaylist,
+  serverControl,
+  type PartEntry,
+  type PlaylistSegment,
+  type RenditionReport,
+} from './playlist.js';
+
+/** Where a rendition's playlist stands, for other renditions' EXT-X-RENDITION-REPORT. */
+export interface RenditionPosition {
+  lastMsn: number;
+  lastPart: number;
+}
+
+/**
+ * One rendition's rolling playlist: the listed segments, the parts of the segment being built
+ * (LL-HLS), what scrolled out and when it may be deleted. Pure state; the rendition pushes.
+ */
+export class PlaylistWindow {
+  readonly #config: PackageConfig;
+  readonly #basePath: string;
+  segments: PlaylistSegment[] = [];
+  openParts: PartEntry[] = [];
+  /** Media sequence number of the segment being built (its parts are named after it). */
+  openMsn: number | undefined;
+  discontinuitySequence = 0;
+  targetDurationS: number | undefined;
+  ended = false;
+  /** Objects that left the playlist, removed once their availability window has passed. */
+  readonly expiring: Array<{ at: number; path: string }> = [];
+
+  constructor(config: PackageConfig, basePath: string) {
+    this.#config = config;
+    this.#basePath = basePath;
+  }
+
+  /** Keep at least `windowSegments` and at least 3 target durations listed (RFC 8216 6.2.2). */
+  trim(now: number, currentMap: string): void {
+    const minS = 3 * (this.targetDurationS ?? 1);
+    const removeAt = now + this.#config.availabilityS * 1000;
+    while (this.segments.length > this.#config.windowSegments) {
+      const rest = this.segments.slice(1).reduce((t, s) => t + s.durationS, 0);
+      if (rest < minS) break;
+      const gone = this.segments.shift()!;
+      // DISCONTINUITY-SEQUENCE counts discontinuities that scrolled out of the window.
+      if (gone.discontinuity) this.discontinuitySequence++;
+      this.expiring.push({ at: removeAt, path: this.#basePath + gone.uri });
+      for (const p of gone.parts ?? []) this.expiring.push({ at: removeAt, path: this.#basePath + p.uri });
+      const stillMapped = this.segments.some((s) => s.mapUri === gone.mapUri) || gone.mapUri === currentMap;
+      if (!stillMapped) this.expiring.push({ at: removeAt, path: this.#basePath + gone.mapUri });
+    }
+  }
+
+  /** Paths whose availability window has passed. */
+  due(now: number): string[] {
+    const out: string[] = [];
+    while (this.expiring.length > 0 && this.expiring[0]!.at <= now) out.push(this.expiring.shift()!.path);
+    return out;
+  }
+
+  position(): RenditionPosition {
+    const last = this.segments[this.segments.length - 1];
+    const lastMsn = last ? last.sequence : -1;
+    if (this.openParts.length > 0 && this.openMsn !== undefined) {
+      return { lastMsn: this.openMsn, lastPart: this.openParts.length - 1 };
+    }
+    return { lastMsn, lastPart: last?.parts ? last.parts.length - 1 : -1 };
+  }
+
+  /** What this version offers, for the origin's blocking reload and hint hold. */
+  state(partTargetS: number): PlaylistState {
+    const last = this.segments[this.segments.length - 1];
+    const lastMsn = last ? last.sequence : -1;
+    const pos = this.position();
+    const partCounts: Record<number, number> = {};
+    for (const s of this.segments.slice(-6)) if (s.parts) partCounts[s.sequence] = s.parts.length;
+    const hint = this.preloadHint();
+    const state: PlaylistState = {
+      lastMsn,
+      partMsn: pos.lastMsn,
+      lastPart: pos.lastPart,
+      partCounts,
+      targetDurationS: this.targetDurationS ?? 1,
+      partTargetS,
+      ended: this.ended,
+    };
+    if (hint) state.preloadHint = hint;
+    return state;
+  }
+
+  preloadHint(): string | undefined {
+    if (this.ended || this.openMsn === undefined) return undefined;
+    return partUri(this.openMsn, this.openParts.length);
+  }
+
+  /** Leading segments a delta update may replace with EXT-X-SKIP (those before the skip boundary). */
+  skippable(partTargetS: number): number {
+    const { canSkipUntilS } = serverControl(this.targetDurationS ?? 1, partTargetS);
+    const total = this.segments.reduce((t, s) => t + s.durationS, 0);
+    let end = 0;
+    let n = 0;
+    for (const s of this.segments) {
+      end += s.durationS;
+      if (end > total - canSkipUntilS) break;
+      n++;
+    }
+    return n;
+  }
+
+  render(ll?: { partTargetS: number; reports: RenditionReport[]; delta?: boolean }): string {
+    const state = {
+      targetDurationS: this.targetDurationS ?? 1,
+      discontinuitySequence: this.discontinuitySequence,
+      segments: this.segments,
+      ended: this.ended,
+    };
+    if (!ll) return renderMediaPlaylist(state);
+    return renderMediaPlaylist(state, {
+      partTargetS: ll.partTargetS,
+      openParts: this.openParts,
+      preloadHint: this.preloadHint(),
+      reports: ll.reports,
+      skipSegments: ll.delta ? this.skippable(ll.partTargetS) : 0,
+    });
+  }
+}
+
+export function partUri(msn: number, index: number): string {
+  return `part-${msn}-${index}.m4s`;
+}
