@@ -1,18 +1,156 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { CacheResult } from './serve.js';
 
 /**
  * The cache tier's Prometheus metrics. Several nodes (edge and shield in one process) may share a
  * registry, so each metric is created once and every series carries the node's `tier` name.
+ *
+ * The three per-request series (requests, bytes out, latency histogram) are not prom-client
+ * objects: prom-client hashes the label object on every inc()/observe(), even through a bound
+ * child, which was a measurable share of a cached hit. Each node instead counts into plain numbers
+ * (a Tally per result) and the registry reads them at scrape time through `RequestSeries`.
  */
 export interface CacheMetrics {
-  requests: Counter<'tier' | 'result'>;
   upstreamFetches: Counter<'tier' | 'status'>;
   waiters: Gauge<'tier'>;
-  bytesOut: Counter<'tier'>;
-  duration: Histogram<'tier' | 'result'>;
   storeBytes: Gauge<'tier'>;
   storeObjects: Gauge<'tier'>;
   holds: Counter<'tier' | 'outcome'>;
+  /** Where a node registers its per-request tallies. */
+  requests: RequestSeries;
+}
+
+export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
+
+/** Per-request figures for one (tier, result): plain fields, bumped on the hot path. */
+export class Tally {
+  count = 0;
+  bytes = 0;
+  sumSeconds = 0;
+  /** Non-cumulative counts per DURATION_BUCKETS bound; the +Inf bucket is `count`. */
+  readonly buckets = new Float64Array(DURATION_BUCKETS.length);
+
+  record(seconds: number, bytes: number): void {
+    this.count++;
+    this.bytes += bytes;
+    this.sumSeconds += seconds;
+    for (let i = 0; i < DURATION_BUCKETS.length; i++) {
+      if (seconds <= DURATION_BUCKETS[i]!) {
+        this.buckets[i]!++;
+        return;
+      }
+    }
+  }
+}
+
+/** One node's tallies, keyed by result; the node keeps direct references for the hot path. */
+export interface TallySource {
+  tier: string;
+  tallies: Readonly<Record<CacheResult, Tally>>;
+}
+
+interface Value {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+}
+
+/** A metric object in the shape prom-client's Registry (and AggregatorRegistry) reads: get(). */
+class ScrapedMetric {
+  readonly aggregator = 'sum';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'histogram',
+    readonly values: () => Value[],
+  ) {}
+
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Value[] }> {
+    return Promise.resolve({
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: this.values(),
+    });
+  }
+}
+
+/** The per-request series of every node sharing one registry. */
+export class RequestSeries {
+  readonly #sources = new Set<TallySource>();
+
+  add(s: TallySource): void {
+    this.#sources.add(s);
+  }
+
+  remove(s: TallySource): void {
+    this.#sources.delete(s);
+  }
+
+  /** (tier, result, tally) for every result seen at least once; same-named nodes are summed. */
+  #rows(): Array<[string, string, Tally]> {
+    const merged = new Map<string, [string, string, Tally]>();
+    for (const s of this.#sources) {
+      for (const [result, t] of Object.entries(s.tallies) as Array<[CacheResult, Tally]>) {
+        if (t.count === 0) continue;
+        const r = result.toLowerCase();
+        const k = `${s.tier}\n${r}`;
+        const m = merged.get(k);
+        if (m === undefined) {
+          const copy = new Tally();
+          merged.set(k, [s.tier, r, copy]);
+          addInto(copy, t);
+        } else addInto(m[2], t);
+      }
+    }
+    return [...merged.values()];
+  }
+
+  requestsValues(): Value[] {
+    return this.#rows().map(([tier, result, t]) => ({ labels: { tier, result }, value: t.count }));
+  }
+
+  bytesValues(): Value[] {
+    const byTier = new Map<string, number>();
+    for (const [tier, , t] of this.#rows()) byTier.set(tier, (byTier.get(tier) ?? 0) + t.bytes);
+    return [...byTier].map(([tier, value]) => ({ labels: { tier }, value }));
+  }
+
+  durationValues(name: string): Value[] {
+    const out: Value[] = [];
+    for (const [tier, result, t] of this.#rows()) {
+      let acc = 0;
+      DURATION_BUCKETS.forEach((le, i) => {
+        acc += t.buckets[i]!;
+        out.push({ labels: { tier, result, le }, value: acc, metricName: `${name}_bucket` });
+      });
+      out.push({ labels: { tier, result, le: '+Inf' }, value: t.count, metricName: `${name}_bucket` });
+      out.push({ labels: { tier, result }, value: t.sumSeconds, metricName: `${name}_sum` });
+      out.push({ labels: { tier, result }, value: t.count, metricName: `${name}_count` });
+    }
+    return out;
+  }
+}
+
+function addInto(into: Tally, t: Tally): void {
+  into.count += t.count;
+  into.bytes += t.bytes;
+  into.sumSeconds += t.sumSeconds;
+  for (let i = 0; i < into.buckets.length; i++) into.buckets[i]! += t.buckets[i]!;
+}
+
+export function newTallies(): Record<CacheResult, Tally> {
+  return {
+    HIT: new Tally(),
+    MISS: new Tally(),
+    COALESCED: new Tally(),
+    STALE: new Tally(),
+    REVALIDATED: new Tally(),
+    PASS: new Tally(),
+    HELD: new Tally(),
+    ERROR: new Tally(),
+  };
 }
 
 function once<T>(registry: Registry | undefined, name: string, make: (r: Registry[]) => T): T {
@@ -20,19 +158,38 @@ function once<T>(registry: Registry | undefined, name: string, make: (r: Registr
   return (existing as T | undefined) ?? make(registry === undefined ? [] : [registry]);
 }
 
+const REQUESTS = 'corral_cache_requests_total';
+
+function requestSeries(registry: Registry | undefined): RequestSeries {
+  const existing = registry?.getSingleMetric(REQUESTS) as unknown as { series?: RequestSeries } | undefined;
+  if (existing?.series !== undefined) return existing.series;
+  const series = new RequestSeries();
+  if (registry === undefined) return series;
+  const dur = 'corral_cache_request_duration_seconds';
+  const metrics = [
+    new ScrapedMetric(
+      REQUESTS,
+      'Requests answered, by result (hit, miss, coalesced, stale, error...)',
+      'counter',
+      () => series.requestsValues(),
+    ),
+    new ScrapedMetric('corral_cache_bytes_out_total', 'Body bytes written to clients', 'counter', () =>
+      series.bytesValues(),
+    ),
+    new ScrapedMetric(dur, 'Time from request to the last body byte written, by result', 'histogram', () =>
+      series.durationValues(dur),
+    ),
+  ];
+  Object.assign(metrics[0]!, { series });
+  // registerMetric is typed for prom-client's own classes but only calls get() and reads
+  // name/type/aggregator, which ScrapedMetric provides.
+  for (const m of metrics) registry.registerMetric(m as unknown as Counter);
+  return series;
+}
+
 export function cacheMetrics(registry: Registry | undefined): CacheMetrics {
   return {
-    requests: once(
-      registry,
-      'corral_cache_requests_total',
-      (registers) =>
-        new Counter({
-          name: 'corral_cache_requests_total',
-          help: 'Requests answered, by result (hit, miss, coalesced, stale, error...)',
-          labelNames: ['tier', 'result'] as const,
-          registers,
-        }),
-    ),
+    requests: requestSeries(registry),
     upstreamFetches: once(
       registry,
       'corral_cache_upstream_fetches_total',
@@ -52,29 +209,6 @@ export function cacheMetrics(registry: Registry | undefined): CacheMetrics {
           name: 'corral_cache_waiters',
           help: 'Requests parked on an in-flight fetch or a future-segment hold right now',
           labelNames: ['tier'] as const,
-          registers,
-        }),
-    ),
-    bytesOut: once(
-      registry,
-      'corral_cache_bytes_out_total',
-      (registers) =>
-        new Counter({
-          name: 'corral_cache_bytes_out_total',
-          help: 'Body bytes written to clients',
-          labelNames: ['tier'] as const,
-          registers,
-        }),
-    ),
-    duration: once(
-      registry,
-      'corral_cache_request_duration_seconds',
-      (registers) =>
-        new Histogram({
-          name: 'corral_cache_request_duration_seconds',
-          help: 'Time from request to the last body byte written, by result',
-          labelNames: ['tier', 'result'] as const,
-          buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
           registers,
         }),
     ),
