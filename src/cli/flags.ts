@@ -17,6 +17,12 @@ export const INGEST_FLAGS: Record<string, FlagSpec> = {
   'rtmps-cert': { key: 'rtmps.certFile', help: 'RTMPS certificate PEM (self-signed when unset)' },
   'rtmps-key': { key: 'rtmps.keyFile', help: 'RTMPS private key PEM' },
   'segment-duration': { key: 'package.segmentTargetS', help: 'target segment duration in seconds (1)' },
+  freshness: {
+    key: 'package.freshness',
+    help: 'push (LL-HLS: parts + blocking reload, ~1 s behind live) | ttl (plain HLS, ~3-4 s) (push)',
+  },
+  'part-duration': { key: 'package.partTargetS', help: 'LL-HLS part target in seconds (0.334)' },
+  transcode: { key: 'transcode.enabled', help: 'true|false: the ABR ladder (true; needs ffmpeg)' },
 };
 
 export const ORIGIN_FLAGS: Record<string, FlagSpec> = {
@@ -30,6 +36,8 @@ export const ORIGIN_FLAGS: Record<string, FlagSpec> = {
 };
 
 export const VIEWER_FLAGS: Record<string, FlagSpec> = {
+  'shield-port': { key: 'shield.port', help: 'regional shield port between edge and origin (8082)' },
+  shield: { key: 'tiers.shield', help: 'true|false: run the shield tier (true)' },
   'http-port': { key: 'cache.port', help: 'viewer HTTP port (8080)' },
   'http-host': { key: 'cache.host', help: 'viewer HTTP bind address (127.0.0.1)' },
 };

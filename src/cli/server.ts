@@ -124,24 +124,40 @@ export interface RunningServer {
   rtmp?: AddressInfo;
   rtmps?: AddressInfo;
   origin: AddressInfo;
+  /** The regional shield between edge and origin (absent with tiers.shield=false). */
+  shield?: AddressInfo;
   viewer: AddressInfo;
   close(): Promise<void>;
 }
 
 /**
  * The all-in-one composition root: ingest -> packager -> (in-process push) -> origin, and
- * viewers -> cache tier (viewer port) -> origin over loopback HTTP, the same path a separate
- * edge machine would take.
+ * viewers -> edge (viewer port) -> shield -> origin over loopback HTTP, the same path separate
+ * edge and shield machines would take.
  */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const closers: Closer[] = [];
   try {
     const o = await startOriginNode(config, log, closers);
     const ingest = await startIngestNode(config, log, o.origin.push, o.registry, closers);
+    let edgeUpstream = urlOf(o.address);
+    let shieldAddr: AddressInfo | undefined;
+    if (config.tiers.shield) {
+      const shield = new CacheNode({
+        config: config.shield,
+        upstream: config.shield.upstream || urlOf(o.address),
+        logger: log.child({ c: 'shield' }),
+        registry: createRegistry(),
+        role: 'shield',
+      });
+      closers.push(() => shield.close());
+      shieldAddr = await shield.listen(config.shield.port, config.shield.host);
+      edgeUpstream = urlOf(shieldAddr);
+    }
     const player = new PlayerRoutes();
     const edge = new CacheNode({
       config: config.cache,
-      upstream: config.cache.upstream || urlOf(o.address),
+      upstream: config.cache.upstream || edgeUpstream,
       logger: log.child({ c: 'edge' }),
       registry: createRegistry(),
       role: 'edge',
@@ -154,6 +170,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       rtmp: ingest.rtmp,
       rtmps: ingest.rtmps,
       origin: o.address,
+      shield: shieldAddr,
       viewer,
       close: () => closeAll(closers),
     };

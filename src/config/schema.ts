@@ -214,6 +214,16 @@ export const transcodeSchema = z.strictObject({
 
 export type TranscodeConfig = z.infer<typeof transcodeSchema>;
 
+/**
+ * The shield is the same component as the edge with its own defaults: it serves many edges, so
+ * it hands a stalled fetch off sooner than they do (their waiters then never need a hand-off).
+ */
+export const shieldSchema = cacheSchema.extend({
+  port: port.default(8082),
+  name: z.string().default('shield'),
+  holdTimeoutMs: z.number().int().min(10).max(60_000).default(1_500),
+});
+
 export const configSchema = z.strictObject({
   rtmp: z
     .strictObject({
@@ -239,7 +249,14 @@ export const configSchema = z.strictObject({
   ingest: ingestLimitsSchema.prefault({}),
   package: packageSchema.prefault({}),
   origin: originSchema.prefault({}),
+  /** The edge: the viewer port. */
   cache: cacheSchema.prefault({}),
+  /**
+   * The regional shield between the edge and the origin in `corral start` (same component,
+   * shield defaults). Off: the edge talks to the origin directly.
+   */
+  shield: shieldSchema.prefault({}),
+  tiers: z.strictObject({ shield: z.boolean().default(true) }).prefault({}),
   transcode: transcodeSchema.prefault({}),
   /** Most live streams at once across all publishers. */
   maxStreams: z.number().int().min(1).default(64),

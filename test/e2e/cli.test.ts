@@ -31,7 +31,13 @@ describe('bin/corral', () => {
   });
 
   it('start serves the player and metrics, and stops cleanly on SIGTERM', async () => {
-    const [rtmp, rtmps, http, origin] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [rtmp, rtmps, http, origin, shield] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const p = spawn(
       process.execPath,
       [
@@ -45,6 +51,8 @@ describe('bin/corral', () => {
         String(http),
         '--origin-port',
         String(origin),
+        '--shield-port',
+        String(shield),
         '--log-level',
         'warn',
       ],

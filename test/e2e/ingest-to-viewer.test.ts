@@ -77,6 +77,8 @@ describe('ingest to viewer port', () => {
     assert.equal(seg.status, 200);
     assert.match(seg.headers.get('cache-control') ?? '', /immutable/);
     assert.equal(seg.headers.get('content-type'), 'video/mp4');
+    // Viewers -> edge -> shield -> origin: both tiers report themselves.
+    assert.match(seg.headers.get('x-cache') ?? '', /edge .*shield|shield.*edge/);
     await seg.arrayBuffer();
 
     const info = await probe(mediaUrl);

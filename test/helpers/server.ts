@@ -13,6 +13,7 @@ export async function startTestServer(overrides: Record<string, string | number 
       'rtmps.port': 0,
       'origin.port': 0,
       'cache.port': 0,
+      'shield.port': 0,
       // Transcoding costs a core per stream; only the ABR tests turn it on.
       'transcode.enabled': false,
       ...overrides,

@@ -1,5 +1,8 @@
-// The viewer page: lists live streams from /streams.json and plays one with hls.js.
-// State is exposed on window.corral so automated browser tests can read what the viewer sees.
+// The viewer page: lists live streams from /streams.json and plays one with hls.js. The overlay
+// shows what a viewer of a live stream cares about: how far behind live, how far behind the
+// broadcaster's camera (wall clock minus the playing frame's PROGRAM-DATE-TIME, which corral
+// stamps at ingest), which rendition, the bandwidth estimate, buffer and stalls.
+// State is exposed on window.corral so automated browser tests read what the viewer sees.
 /* global Hls, location */
 (function () {
   'use strict';
@@ -7,27 +10,74 @@
   var list = document.getElementById('streams');
   var statusEl = document.getElementById('status');
   var statsEl = document.getElementById('stats');
-  var state = { stream: null, playing: false, stalls: 0, errors: [], level: -1, levels: [] };
+  var picker = document.getElementById('rendition');
+  var state = {
+    stream: null,
+    playing: false,
+    stalls: 0,
+    errors: [],
+    level: -1,
+    auto: true,
+    levels: [],
+    switches: 0,
+    latency: null,
+    ingestToScreen: null,
+    bandwidth: null,
+    bufferS: 0,
+    lowLatency: false,
+  };
   window.corral = state;
   var hls = null;
+
+  function fillPicker() {
+    picker.innerHTML = '';
+    var auto = document.createElement('option');
+    auto.value = '-1';
+    auto.textContent = 'auto';
+    picker.appendChild(auto);
+    state.levels.forEach(function (l, i) {
+      var o = document.createElement('option');
+      o.value = String(i);
+      o.textContent = (l.height ? l.height + 'p' : 'audio') + ' · ' + Math.round(l.bitrate / 1000) + ' kb/s';
+      picker.appendChild(o);
+    });
+    picker.value = state.auto ? '-1' : String(state.level);
+  }
+
+  picker.addEventListener('change', function () {
+    if (!hls) return;
+    var v = Number(picker.value);
+    state.auto = v < 0;
+    // currentLevel switches now (flushing the buffer); -1 hands the choice back to ABR.
+    hls.currentLevel = v;
+  });
 
   function play(name, playlist) {
     if (hls) hls.destroy();
     state.stream = name;
     state.playing = false;
+    state.auto = true;
     Array.prototype.forEach.call(list.querySelectorAll('button'), function (b) {
       b.classList.toggle('active', b.dataset.name === name);
     });
     if (window.Hls && Hls.isSupported()) {
-      hls = new Hls({ liveSyncDurationCount: 3 });
+      // lowLatencyMode uses LL-HLS parts and blocking reloads when the playlist offers them
+      // (push freshness) and plays plain playlists (ttl freshness) as usual.
+      hls = new Hls({ lowLatencyMode: true, backBufferLength: 30 });
       hls.on(Hls.Events.MANIFEST_PARSED, function (_e, data) {
         state.levels = data.levels.map(function (l) {
           return { width: l.width, height: l.height, bitrate: l.bitrate };
         });
+        fillPicker();
         video.play().catch(function () {});
       });
+      hls.on(Hls.Events.LEVEL_LOADED, function (_e, data) {
+        state.lowLatency = !!(data.details && data.details.partList && data.details.partList.length);
+      });
       hls.on(Hls.Events.LEVEL_SWITCHED, function (_e, data) {
+        if (state.level !== data.level && state.level !== -1) state.switches++;
         state.level = data.level;
+        picker.value = state.auto ? '-1' : String(data.level);
       });
       hls.on(Hls.Events.ERROR, function (_e, data) {
         if (data.details === 'bufferStalledError') state.stalls++;
@@ -86,24 +136,44 @@
       });
   }
 
+  function fmt(s) {
+    return s === null || s === undefined || isNaN(s) ? '-' : s.toFixed(2) + ' s';
+  }
+
   setInterval(function () {
     var buf = 0;
     if (video.buffered.length) buf = video.buffered.end(video.buffered.length - 1) - video.currentTime;
     state.bufferS = buf;
     state.currentTime = video.currentTime;
-    var lvl = hls && hls.levels && hls.currentLevel >= 0 ? hls.levels[hls.currentLevel] : null;
+    if (hls) {
+      state.latency = hls.latency || null;
+      var date = hls.playingDate;
+      state.ingestToScreen = date ? (Date.now() - date.getTime()) / 1000 : null;
+      state.bandwidth = hls.bandwidthEstimate || null;
+    }
+    var lvl = hls && hls.levels && state.level >= 0 ? hls.levels[state.level] : null;
     statsEl.textContent =
       (state.stream || '-') +
-      '\nrendition  ' +
-      (lvl ? lvl.width + 'x' + lvl.height + ' @ ' + Math.round(lvl.bitrate / 1000) + ' kb/s' : '-') +
-      '\nlatency    ' +
-      (hls && hls.latency ? hls.latency.toFixed(2) + ' s' : '-') +
-      '\nbuffer     ' +
-      buf.toFixed(2) +
-      ' s' +
-      '\nstalls     ' +
+      (state.lowLatency ? '  (LL-HLS)' : '') +
+      '\nrendition        ' +
+      (lvl
+        ? (lvl.height ? lvl.width + 'x' + lvl.height : 'audio') +
+          ' @ ' +
+          Math.round(lvl.bitrate / 1000) +
+          ' kb/s'
+        : '-') +
+      (state.auto ? ' (auto)' : ' (fixed)') +
+      '\nlatency to live  ' +
+      fmt(state.latency) +
+      '\ningest to screen ' +
+      fmt(state.ingestToScreen) +
+      '\nbandwidth est.   ' +
+      (state.bandwidth ? (state.bandwidth / 1e6).toFixed(2) + ' Mb/s' : '-') +
+      '\nbuffer           ' +
+      fmt(buf) +
+      '\nstalls           ' +
       state.stalls;
-  }, 500);
+  }, 250);
 
   refresh();
   setInterval(refresh, 3000);
