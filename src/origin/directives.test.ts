@@ -73,6 +73,10 @@ describe('delivery directives', () => {
     assert.equal(advancePartLimit(2), 3);
     assert.equal(tooFarAhead({ msn: 13 }, live), false);
     assert.equal(tooFarAhead({ msn: 14 }, live), true);
+    // No complete segment yet, parts of segment 40 listed (numbering carried over a restart).
+    const fresh = { ...live, lastMsn: -1, partMsn: 40, lastPart: 0, partCounts: {} };
+    assert.equal(tooFarAhead({ msn: 40, part: 1 }, fresh), false);
+    assert.equal(tooFarAhead({ msn: 42 }, fresh), true);
     assert.equal(tooFarAhead({ msn: 12, part: 7 }, live), false, '6 parts past the last listed');
     assert.equal(tooFarAhead({ msn: 12, part: 8 }, live), true);
     // In the next segment: its parts up to P, plus at least 0 remaining in segment 12.
@@ -101,7 +105,6 @@ describe('playlist state validation', () => {
     const bad: Array<Record<string, unknown>> = [
       { lastMsn: 1.5 },
       { lastMsn: -2 },
-      { partMsn: 13 },
       { partMsn: 10 },
       { lastPart: -2 },
       { targetDurationS: 0 },

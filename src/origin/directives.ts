@@ -91,7 +91,9 @@ export function advancePartLimit(partTargetS: number): number {
  */
 export function tooFarAhead(t: Target, live: PlaylistState): boolean {
   const n = normalizeTarget(t, live);
-  if (n.msn > live.lastMsn + 2) return true;
+  // "The last Media Segment": the last complete one, or the one before the segment in progress
+  // (the same thing unless the numbering jumped, or no segment is complete yet).
+  if (n.msn > Math.max(live.lastMsn, live.partMsn - 1) + 2) return true;
   if (n.part === undefined || n.msn < live.partMsn) return false;
   let ahead: number;
   if (n.msn === live.partMsn) {

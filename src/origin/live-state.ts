@@ -42,8 +42,9 @@ export function sanitizeLiveState(raw: unknown, where: string): PlaylistState {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('not an object');
   const s = raw as Record<string, unknown>;
   if (!int(s.lastMsn, -1)) throw bad('lastMsn');
-  // The segment of the newest part is the last complete one or the one in progress after it.
-  if (!int(s.partMsn, -1) || s.partMsn < s.lastMsn || s.partMsn > s.lastMsn + 1) throw bad('partMsn');
+  // The newest part's segment is the last complete one or a later one (normally the next; after a
+  // numbering jump possibly further), never an earlier one.
+  if (!int(s.partMsn, -1) || s.partMsn < s.lastMsn) throw bad('partMsn');
   if (!int(s.lastPart, -1)) throw bad('lastPart');
   if (!seconds(s.targetDurationS)) throw bad('targetDurationS');
   if (!seconds(s.partTargetS)) throw bad('partTargetS');
