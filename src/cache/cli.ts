@@ -1,9 +1,12 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { cacheSchema, type CacheConfig } from '../config/schema.js';
 import { createRegistry } from '../metrics/registry.js';
 import { CorralError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
+import { startCachePrimary } from './cluster.js';
 import { CacheNode } from './index.js';
+import { runCacheWorker } from './worker.js';
 
 /**
  * Role defaults. A shield serves many edges, so it holds more (a region's working set rather than
@@ -37,6 +40,7 @@ export function parseCacheArgs(
       name: { type: 'string' },
       'max-bytes': { type: 'string' },
       'hold-timeout-ms': { type: 'string' },
+      workers: { type: 'string' },
     },
     strict: true,
   });
@@ -45,6 +49,7 @@ export function parseCacheArgs(
   if (values.name !== undefined) raw.name = values.name;
   if (values['max-bytes'] !== undefined) raw.maxBytes = Number(values['max-bytes']);
   if (values['hold-timeout-ms'] !== undefined) raw.holdTimeoutMs = Number(values['hold-timeout-ms']);
+  if (values.workers !== undefined) raw.workers = Number(values.workers);
   const upstream = values.upstream ?? '';
   if (upstream === '') throw new CorralError('CONFIG_INVALID', '--upstream URL is required');
   raw.upstream = upstream;
@@ -56,13 +61,29 @@ export function parseCacheArgs(
   return { config: parsed.data, upstream };
 }
 
-/** Run one edge or shield node until SIGINT/SIGTERM. */
+/**
+ * Run one edge or shield node until SIGINT/SIGTERM: in this process, or with `--workers N` as a
+ * node:cluster primary whose workers re-run this same command (and land in runCacheWorker).
+ */
 export async function runCacheCli(argv: string[], role: 'edge' | 'shield'): Promise<void> {
   const { config, upstream } = parseCacheArgs(argv, role);
   const logger = createLogger();
-  const node = new CacheNode({ config, upstream, logger, registry: createRegistry(), role });
-  const addr = await node.listen(config.port, config.host);
-  logger.info({ role, listen: `${addr.address}:${addr.port}`, upstream }, 'cache node listening');
+  if (cluster.isWorker) return runCacheWorker({ config, upstream, role, logger });
+  let stop: () => Promise<void>;
+  if (config.workers > 1) {
+    const primary = await startCachePrimary({ config, workers: config.workers, logger });
+    const { address, port } = primary.address;
+    logger.info(
+      { role, listen: `${address}:${port}`, upstream, workers: config.workers },
+      'cache node listening',
+    );
+    stop = () => primary.close();
+  } else {
+    const node = new CacheNode({ config, upstream, logger, registry: createRegistry(), role });
+    const addr = await node.listen(config.port, config.host);
+    logger.info({ role, listen: `${addr.address}:${addr.port}`, upstream }, 'cache node listening');
+    stop = () => node.close();
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -73,5 +94,5 @@ export async function runCacheCli(argv: string[], role: 'edge' | 'shield'): Prom
     process.on('SIGTERM', stop);
   });
   logger.info('cache node stopping');
-  await node.close();
+  await stop();
 }

@@ -2,8 +2,23 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { SharedBody } from './body.js';
 import { createEntry, inSieWindow, refreshEntry, syntheticEntry, varyKeyOf, type Entry } from './entry.js';
 import type { CacheResult } from './serve.js';
-import { upstreamRequestHeaders, type Upstream, type UpstreamHandle } from './upstream.js';
+import { PEER_HOPS, upstreamRequestHeaders, type Upstream, type UpstreamHandle } from './upstream.js';
 import { describeError, isCorralError } from '../util/errors.js';
+
+/** Times a flight asks for a new owner after its owner worker failed (it may die repeatedly). */
+const MAX_RELEADS = 5;
+
+/**
+ * An owner worker's answer says "edge MISS, shield HIT": the first part is this node's own tier
+ * (the owner), not a tier above, and the viewer's worker adds its own.
+ */
+function stripOwnXCache(up: IncomingMessage, name: string): void {
+  const x = up.headers['x-cache'];
+  if (typeof x !== 'string' || !x.startsWith(`${name} `)) return;
+  const i = x.indexOf(', ');
+  if (i < 0) delete up.headers['x-cache'];
+  else up.headers['x-cache'] = x.slice(i + 2);
+}
 
 /** A client request waiting for (or leading) an upstream fetch. */
 export interface Waiter {
@@ -11,6 +26,8 @@ export interface Waiter {
   res: ServerResponse;
   started: number;
   result: CacheResult;
+  /** Another worker of this node fetching through us (multi-worker mode): not a viewer. */
+  peer: boolean;
 }
 
 /** What a flight needs from the node that owns it (given at construction, no globals). */
@@ -40,6 +57,8 @@ export interface FlightHost {
   /** Live rules: the entry to keep and serve once a whole-read answer is complete. */
   settleWhole(url: string, e: Entry): Entry;
   upstreamStatus(status: string): void;
+  /** Multi-worker mode: the owner worker we fetched from failed; ask who owns the key now. */
+  relead(f: Flight): void;
   parked(delta: number): void;
   log(msg: string, fields: Record<string, unknown>): void;
 }
@@ -63,6 +82,10 @@ export class Flight {
   #launched = 0;
   #timer: NodeJS.Timeout | undefined;
   #decided = false;
+  /** Where this flight fetches: the node's upstream, or (multi-worker) the key's owner worker. */
+  #source: Upstream | undefined;
+  #hops = 0;
+  #releads = 0;
 
   constructor(host: FlightHost, url: string, key: string, req: IncomingMessage, stale: Entry | undefined) {
     this.#host = host;
@@ -87,7 +110,24 @@ export class Flight {
     this.#host.parked(1);
   }
 
-  start(): void {
+  /** The requests this flight re-asked for a lease after its owner worker failed. */
+  get releads(): number {
+    return this.#releads;
+  }
+
+  get decided(): boolean {
+    return this.#decided;
+  }
+
+  /**
+   * Fetch from the node's upstream, or from `peer` (the owner worker; `hops` counts the workers
+   * this request has passed). Called again by relead() after a failed owner.
+   */
+  start(peer?: Upstream, hops = 0): void {
+    if (this.#decided) return;
+    this.#source = peer;
+    this.#hops = hops;
+    this.#launched = 0;
     this.#attempt();
   }
 
@@ -97,7 +137,8 @@ export class Flight {
     const headers = upstreamRequestHeaders(this.#reqHeaders, true, this.#host.name, this.#clientIp);
     if (this.#stale?.etag !== undefined) headers['if-none-match'] = this.#stale.etag;
     else if (this.#stale?.lastModified !== undefined) headers['if-modified-since'] = this.#stale.lastModified;
-    const handle: UpstreamHandle = this.#host.upstream.get(
+    if (this.#source !== undefined) headers[PEER_HOPS] = String(this.#hops);
+    const handle: UpstreamHandle = (this.#source ?? this.#host.upstream).get(
       'GET',
       this.url,
       headers,
@@ -107,8 +148,9 @@ export class Flight {
     this.#attempts.add(handle);
     // Cache-blocking timeout: if this fetch has no answer by then, exactly one more is started and
     // whichever answers first serves everyone. The waiters never start fetches of their own.
+    // Through an owner worker there is no hand-off here: the owner runs its own.
     clearTimeout(this.#timer);
-    if (this.#launched < this.#host.maxAttempts) {
+    if (this.#launched < this.#host.maxAttempts && this.#source === undefined) {
       this.#timer = setTimeout(() => {
         if (this.#decided) return;
         this.#host.log('cache-blocking timeout: electing a new leader fetch', { url: this.url });
@@ -128,8 +170,15 @@ export class Flight {
 
   #onError(handle: UpstreamHandle, err: Error): void {
     this.#attempts.delete(handle);
-    this.#host.upstreamStatus('error');
+    if (this.#source === undefined) this.#host.upstreamStatus('error');
     if (this.#decided || this.#attempts.size > 0) return;
+    if (this.#source !== undefined && this.#releads < MAX_RELEADS) {
+      // The owner worker died or refused the connection (an owner with a failing upstream answers
+      // 502/504 instead): ask the primary again; a dead owner's keys get a new owner.
+      this.#releads++;
+      this.#host.log('owner worker failed; asking for the lease again', { url: this.url });
+      return this.#host.relead(this);
+    }
     this.#decide(undefined);
     this.#host.log('upstream fetch failed', { url: this.url, err: describeError(err) });
     if (this.#stale !== undefined && inSieWindow(this.#stale)) return this.#release(this.#stale, 'STALE');
@@ -152,9 +201,10 @@ export class Flight {
       return;
     }
     const status = up.statusCode ?? 502;
+    if (this.#source !== undefined) stripOwnXCache(up, this.#host.name);
     const whole = status === 200 && this.#host.wantsWhole(this.url, up);
     this.#decide(handle, whole);
-    this.#host.upstreamStatus(String(status));
+    if (this.#source === undefined) this.#host.upstreamStatus(String(status));
     const stale = this.#stale;
     if (status === 304 && stale !== undefined) {
       up.resume();

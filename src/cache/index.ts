@@ -3,14 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { CacheConfig } from '../config/schema.js';
 import { serveMetrics, type Registry } from '../metrics/registry.js';
 import type { Logger } from '../util/logger.js';
-import { headerString } from './cache-control.js';
-import { inSwrWindow, isFresh, objectHeaders, syntheticEntry, varyKeyOf, type Entry } from './entry.js';
+import { currentAgeMs, inSwrWindow, isFresh, syntheticEntry, varyKeyOf, type Entry } from './entry.js';
 import { Flight, type FlightHost, type Waiter } from './flight.js';
 import { LiveRules } from './live.js';
 import { cacheMetrics, newTallies, type CacheMetrics, type TallySource } from './metrics.js';
 import { serveEntry, type CacheResult, type DoneFn } from './serve.js';
 import { MemoryStore } from './store.js';
-import { Upstream, upstreamRequestHeaders } from './upstream.js';
+import { direct, passThrough, type PassHost } from './pass.js';
+import { PEER_HOPS, Upstream } from './upstream.js';
+import type { ClusterLink } from './link.js';
 
 export interface CacheNodeOptions {
   config: CacheConfig;
@@ -21,12 +22,24 @@ export interface CacheNodeOptions {
   role?: 'edge' | 'shield';
   /** Called first for every request; returns true when it answered (e.g. the player page). */
   localRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Multi-worker mode only (see worker.ts): misses ask the primary which worker fetches the key,
+   * and /metrics answers for all workers. Without it the node is the single-process node.
+   */
+  cluster?: ClusterLink;
 }
 
 export type { Entry } from './entry.js';
 export type { CacheResult } from './serve.js';
 
 const MAX_URL = 8192;
+/** A request passes at most this many workers before one fetches upstream regardless of leases. */
+const MAX_HOPS = 2;
+
+/** How long an entry can still be served (fresh, stale-while-revalidate or stale-if-error). */
+function usableMs(e: Entry): number {
+  return Math.max(0, e.policy.lifetimeMs + Math.max(e.policy.swrMs, e.policy.sieMs) - currentAgeMs(e));
+}
 
 function keyOf(url: string, varyKey: string): string {
   return varyKey === '' ? url : `${url}\n${varyKey}`;
@@ -57,9 +70,12 @@ export class CacheNode implements FlightHost {
   readonly #localRoutes: CacheNodeOptions['localRoutes'];
   readonly #flights = new Map<string, Flight>();
   #server: Server | undefined;
+  #peerServer: Server | undefined;
+  readonly #cluster: ClusterLink | undefined;
   readonly #stats: TallySource;
   /** Bound once: a per-request closure (and tsx's keepNames wrapper around it) showed in profiles. */
   readonly #done: DoneFn;
+  readonly #pass: PassHost;
 
   constructor(opts: CacheNodeOptions) {
     const c = opts.config;
@@ -76,7 +92,15 @@ export class CacheNode implements FlightHost {
     this.#stats = { tier: this.name, tallies: newTallies() };
     this.#metrics.requests.add(this.#stats);
     this.#done = (w, result, bytes) => this.#record(w, result, bytes);
+    this.#pass = {
+      name: this.name,
+      upstream: this.upstream,
+      upstreamStatus: (status) => this.upstreamStatus(status),
+      deliver: (w, e, result) => this.deliver(w, e, result),
+      record: this.#done,
+    };
     this.#localRoutes = opts.localRoutes;
+    this.#cluster = opts.cluster;
     this.live = new LiveRules({
       maxAhead: c.futureMaxAhead,
       holdFactor: c.futureHoldFactor,
@@ -86,8 +110,14 @@ export class CacheNode implements FlightHost {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
+    // Only the internal listener may speak for another worker.
+    if (req.headers[PEER_HOPS] !== undefined) delete req.headers[PEER_HOPS];
+    this.#guarded(req, res, false);
+  }
+
+  #guarded(req: IncomingMessage, res: ServerResponse, peer: boolean): void {
     try {
-      this.#handle(req, res);
+      this.#handle(req, res, peer);
     } catch (err) {
       this.#log.error({ err }, 'request handler failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -95,8 +125,8 @@ export class CacheNode implements FlightHost {
     }
   }
 
-  #handle(req: IncomingMessage, res: ServerResponse): void {
-    if (this.#localRoutes?.(req, res) === true) return;
+  #handle(req: IncomingMessage, res: ServerResponse, peer: boolean): void {
+    if (!peer && this.#localRoutes?.(req, res) === true) return;
     const url = req.url ?? '';
     if (isPath(url, '/healthz')) {
       res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
@@ -108,6 +138,7 @@ export class CacheNode implements FlightHost {
       if (this.#registry === undefined) return this.#plain(res, 404, 'no metrics here');
       this.#metrics.storeBytes.set({ tier: this.name }, this.store.bytes);
       this.#metrics.storeObjects.set({ tier: this.name }, this.store.objects);
+      if (this.#cluster !== undefined) return this.#clusterMetrics(this.#cluster, res);
       serveMetrics(this.#registry, req, res).catch((err: unknown) => {
         this.#log.warn({ err }, 'metrics failed');
         res.destroy();
@@ -121,7 +152,7 @@ export class CacheNode implements FlightHost {
     if (!url.startsWith('/') || url.length > MAX_URL || /[^\x21-\x7e]/.test(url)) {
       return this.#plain(res, 400, 'bad request target');
     }
-    const w: Waiter = { req, res, started: performance.now(), result: 'MISS' };
+    const w: Waiter = { req, res, started: performance.now(), result: 'MISS', peer };
     // RFC 9111 3.5: a shared cache does not answer requests carrying credentials from storage.
     if (req.headers.authorization !== undefined) return this.passThrough(w);
     this.#lookup(w);
@@ -171,8 +202,35 @@ export class CacheNode implements FlightHost {
     const f = new Flight(this, url, key, req, stale);
     this.#flights.set(key, f);
     if (w !== undefined) f.join(w);
-    f.start();
+    const hops = Number(req.headers[PEER_HOPS] ?? 0);
+    if (this.#cluster === undefined || !(hops < MAX_HOPS)) f.start();
+    else this.#leaseAndStart(this.#cluster, f, hops);
     return f;
+  }
+
+  /**
+   * Multi-worker single flight: the flight exists (later requests in this worker join it) while
+   * the primary says who fetches. The lease is per URL, so all variants of a URL have one owner,
+   * which coalesces them per full key like a single-process node.
+   */
+  #leaseAndStart(link: ClusterLink, f: Flight, hops: number): void {
+    link.lease(f.url).then(
+      (g) => (g.own ? f.start() : f.start(link.peer(g.peerPort), hops + 1)),
+      () => f.start(),
+    );
+  }
+
+  #clusterMetrics(link: ClusterLink, res: ServerResponse): void {
+    link.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': this.#registry!.contentType, 'cache-control': 'no-store' });
+        res.end(text);
+      },
+      (err: unknown) => {
+        this.#log.warn({ err }, 'cluster metrics failed');
+        this.#plain(res, 503, 'metrics unavailable');
+      },
+    );
   }
 
   /** Fetch a playlist in the background (coalesced with viewers' own requests for it). */
@@ -192,55 +250,17 @@ export class CacheNode implements FlightHost {
   }
 
   #record(w: Waiter, result: CacheResult, bytes: number): void {
+    if (w.peer) return; // a worker of this node, not a viewer: counted where the viewer is
     // Plain numbers read at scrape time (see metrics.ts): no label hashing per request.
     this.#stats.tallies[result].record((performance.now() - w.started) / 1000, bytes);
   }
 
   passThrough(w: Waiter): void {
-    const headers = upstreamRequestHeaders(w.req.headers, false, this.name, w.req.socket.remoteAddress);
-    let answered = false;
-    const handle = this.upstream.get(
-      w.req.method === 'HEAD' ? 'HEAD' : 'GET',
-      w.req.url!,
-      headers,
-      (up) => {
-        answered = true;
-        this.#metrics.upstreamFetches.inc({ tier: this.name, status: String(up.statusCode) });
-        this.direct(w, up);
-      },
-      () => {
-        answered = true;
-        this.#metrics.upstreamFetches.inc({ tier: this.name, status: 'error' });
-        this.deliver(w, syntheticEntry(502, 'upstream unreachable', 'no-store'), 'ERROR');
-      },
-    );
-    w.res.once('close', () => {
-      if (!answered) handle.abort();
-    });
+    passThrough(this.#pass, w);
   }
 
   direct(w: Waiter, up: IncomingMessage): void {
-    const res = w.res;
-    if (res.destroyed) return void up.destroy();
-    const h = objectHeaders(up.headers);
-    const cl = headerString(up.headers['content-length']);
-    if (cl !== undefined) h['content-length'] = cl;
-    if (up.headers.age !== undefined) h.age = up.headers.age;
-    const upX = headerString(up.headers['x-cache']);
-    h['x-cache'] = `${this.name} PASS${upX === undefined ? '' : `, ${upX}`}`;
-    res.writeHead(up.statusCode ?? 502, h);
-    let bytes = 0;
-    up.on('data', (c: Buffer) => (bytes += c.length));
-    up.on('error', () => res.destroy());
-    up.on('aborted', () => res.destroy());
-    up.on('end', () => {
-      if (!up.complete) res.destroy();
-    });
-    res.on('close', () => {
-      if (!up.complete) up.destroy();
-      this.#record(w, 'PASS', bytes);
-    });
-    up.pipe(res);
+    direct(this.#pass, w, up);
   }
 
   redispatch(w: Waiter): void {
@@ -249,6 +269,14 @@ export class CacheNode implements FlightHost {
 
   keep(url: string, e: Entry): void {
     this.store.set(url, keyOf(url, e.varyKey), e);
+    this.#cluster?.kept(url, usableMs(e));
+  }
+
+  relead(f: Flight): void {
+    const link = this.#cluster;
+    if (link === undefined) return f.start();
+    // Backing off gives the primary time to see the dead owner exit and drop its leases.
+    setTimeout(() => this.#leaseAndStart(link, f, 0), 25 << Math.min(f.releads, 5));
   }
 
   drop(url: string, e: Entry): void {
@@ -312,13 +340,37 @@ export class CacheNode implements FlightHost {
     });
   }
 
+  /**
+   * Multi-worker mode: the internal listener other workers fetch a key's object from when this
+   * worker owns the key. Loopback only, its own port (never the shared one), and the only place
+   * a request may say it comes from another worker.
+   */
+  listenPeer(): Promise<number> {
+    const server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const hops = Number(req.headers[PEER_HOPS]);
+      if (!(hops >= 1 && hops <= MAX_HOPS)) return this.#plain(res, 400, 'peer requests only');
+      this.#guarded(req, res, true);
+    });
+    this.#peerServer = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      // exclusive: inside a cluster worker a plain listen() would share the primary's handle.
+      server.listen({ port: 0, host: '127.0.0.1', exclusive: true, backlog: 4096 }, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  }
+
   async close(): Promise<void> {
     for (const f of this.#flights.values()) f.abort();
     this.#flights.clear();
     this.live.close();
-    const server = this.#server;
-    this.#server = undefined;
-    if (server !== undefined) {
+    const servers = [this.#server, this.#peerServer];
+    this.#server = this.#peerServer = undefined;
+    for (const server of servers) {
+      if (server === undefined) continue;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;

@@ -2,8 +2,15 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttp
 import https from 'node:https';
 import { CorralError } from '../util/errors.js';
 
+/**
+ * Multi-worker mode: set on a request one worker sends to the key's owner worker, with the number
+ * of workers passed. Only the internal (loopback) listener honours it; it never goes upstream.
+ */
+export const PEER_HOPS = 'x-corral-peer-hops';
+
 /** Request fields that describe the client connection or that this node sets itself. */
 const HOP = new Set([
+  PEER_HOPS,
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -30,6 +37,8 @@ export function upstreamRequestHeaders(
     if (v === undefined || HOP.has(k) || (shared && PER_CLIENT.has(k))) continue;
     out[k] = v;
   }
+  // From another worker of this node: it already added Via and X-Forwarded-For for the viewer.
+  if (client[PEER_HOPS] !== undefined) return out;
   const prevVia = client.via === undefined ? '' : `${String(client.via)}, `;
   out.via = `${prevVia}1.1 ${via}`;
   if (clientIp !== undefined) {

@@ -139,6 +139,14 @@ export const cacheSchema = z.strictObject({
   futureMaxAhead: z.number().int().min(0).max(10).default(2),
   /** ...for at most this many target durations before answering 404 no-store. */
   futureHoldFactor: z.number().min(0.1).max(10).default(1.5),
+  /**
+   * Processes serving the port (`corral edge|shield` only; node:cluster, shared socket). N > 1
+   * uses N cores for cached hits; misses cost an IPC lease round trip to the primary and, on
+   * workers that do not own the key, a loopback hop to the owner (one upstream fetch per node
+   * still). Each worker keeps its own copy of what it serves, so memory is up to N x maxBytes.
+   * 1 by default: an in-process node (`corral start`) and small hosts gain nothing from more.
+   */
+  workers: z.number().int().min(1).max(64).default(1),
 });
 
 const ladderRungSchema = z.strictObject({
