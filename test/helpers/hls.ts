@@ -122,3 +122,81 @@ export function parseMultivariant(text: string): VariantStream[] {
   }
   return out;
 }
+
+export interface LowLatencyInfo {
+  serverControl: Record<string, string>;
+  partTarget: number;
+  /** Parts in order, with the segment they belong to (the open segment's are last). */
+  parts: Array<{ msn: number; duration: number; uri: string; independent: boolean; lastOfSegment: boolean }>;
+  preloadHint?: string;
+  reports: Array<{ uri: string; lastMsn: number; lastPart: number }>;
+  skipped: number;
+}
+
+function attrs(line: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of attr(line).matchAll(/([A-Z0-9-]+)=("[^"]*"|[^,]*)/g)) out[m[1]!] = m[2]!.replace(/"/g, '');
+  return out;
+}
+
+/** The LL-HLS tags of a media playlist (draft-pantos-hls-rfc8216bis). */
+export function parseLowLatency(text: string): LowLatencyInfo {
+  const lines = text.split('\n').map((l) => l.trim());
+  const info: LowLatencyInfo = { serverControl: {}, partTarget: NaN, parts: [], reports: [], skipped: 0 };
+  let msn = 0;
+  let pending: LowLatencyInfo['parts'] = [];
+  for (const line of lines) {
+    if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) msn = Number(attr(line));
+    else if (line.startsWith('#EXT-X-SERVER-CONTROL:')) info.serverControl = attrs(line);
+    else if (line.startsWith('#EXT-X-PART-INF:')) info.partTarget = Number(attrs(line)['PART-TARGET']);
+    else if (line.startsWith('#EXT-X-SKIP:')) {
+      info.skipped = Number(attrs(line)['SKIPPED-SEGMENTS']);
+      msn += info.skipped;
+    } else if (line.startsWith('#EXT-X-PART:')) {
+      const a = attrs(line);
+      pending.push({
+        msn,
+        duration: Number(a.DURATION),
+        uri: a.URI!,
+        independent: a.INDEPENDENT === 'YES',
+        lastOfSegment: false,
+      });
+    } else if (line.startsWith('#EXT-X-PRELOAD-HINT:')) info.preloadHint = attrs(line).URI;
+    else if (line.startsWith('#EXT-X-RENDITION-REPORT:')) {
+      const a = attrs(line);
+      info.reports.push({ uri: a.URI!, lastMsn: Number(a['LAST-MSN']), lastPart: Number(a['LAST-PART']) });
+    } else if (line !== '' && !line.startsWith('#')) {
+      if (pending.length > 0) pending[pending.length - 1]!.lastOfSegment = true;
+      info.parts.push(...pending);
+      pending = [];
+      msn++;
+    }
+  }
+  info.parts.push(...pending);
+  return info;
+}
+
+/** The LL-HLS rules corral promises (draft-pantos-hls-rfc8216bis 4.4.3.7, 4.4.3.8, 4.4.4.9). */
+export function checkLowLatency(p: MediaPlaylist, ll: LowLatencyInfo): string[] {
+  const bad: string[] = [];
+  const sc = ll.serverControl;
+  if (sc['CAN-BLOCK-RELOAD'] !== 'YES') bad.push('CAN-BLOCK-RELOAD is not YES');
+  if (!(Number(sc['CAN-SKIP-UNTIL']) >= 6 * p.targetDuration))
+    bad.push(`CAN-SKIP-UNTIL ${sc['CAN-SKIP-UNTIL']} < 6 TD`);
+  if (!(Number(sc['PART-HOLD-BACK']) >= 2 * ll.partTarget))
+    bad.push(`PART-HOLD-BACK ${sc['PART-HOLD-BACK']} < 2 part targets`);
+  if (!(Number(sc['HOLD-BACK']) >= 3 * p.targetDuration)) bad.push(`HOLD-BACK ${sc['HOLD-BACK']} < 3 TD`);
+  for (const part of ll.parts) {
+    if (part.duration > ll.partTarget + 1e-9) bad.push(`${part.uri} longer than PART-TARGET`);
+    // At least 85 % of the part target, except a segment's last part (draft 4.4.4.9).
+    if (
+      !part.lastOfSegment &&
+      part !== ll.parts[ll.parts.length - 1] &&
+      part.duration < 0.85 * ll.partTarget
+    ) {
+      bad.push(`${part.uri} is ${part.duration}s, under 85% of PART-TARGET`);
+    }
+  }
+  if (!p.ended && !ll.preloadHint) bad.push('no EXT-X-PRELOAD-HINT');
+  return bad;
+}
