@@ -119,8 +119,17 @@ export function startOrigin(): Promise<Proc> {
   return nodeChild('origin', here('../../test/cache/origin.ts'), []);
 }
 
-export function startCorral(upstream: string): Promise<Proc> {
-  return nodeChild('corral', here('./corral-node.ts'), [upstream], ['--expose-gc']);
+export async function startCorral(upstream: string, workers = 1): Promise<Proc> {
+  const name = workers > 1 ? `corral-w${workers}` : 'corral';
+  const p = await nodeChild(name, here('./corral-node.ts'), [upstream, String(workers)], ['--expose-gc']);
+  const pid = p.pids()[0]!;
+  // A cluster primary's workers are its children: count their memory too.
+  return { ...p, pids: () => [pid, ...children(pid)] };
+}
+
+/** A bare node:http server that answers N parked requests at once (the waiter-lag floor). */
+export function startFloor(): Promise<Proc> {
+  return nodeChild('floor', here('./floor-server.ts'), []);
 }
 
 export async function startNginx(upstream: string): Promise<Proc> {
