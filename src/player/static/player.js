@@ -63,7 +63,9 @@
     if (window.Hls && Hls.isSupported()) {
       // lowLatencyMode uses LL-HLS parts and blocking reloads when the playlist offers them
       // (push freshness) and plays plain playlists (ttl freshness) as usual.
-      hls = new Hls({ lowLatencyMode: true, backBufferLength: 30 });
+      // maxLiveSyncPlaybackRate lets playback speed up a little to get back to the target
+      // latency after a stall, instead of staying further behind live for the rest of the show.
+      hls = new Hls({ lowLatencyMode: true, backBufferLength: 30, maxLiveSyncPlaybackRate: 1.5 });
       hls.on(Hls.Events.MANIFEST_PARSED, function (_e, data) {
         state.levels = data.levels.map(function (l) {
           return { width: l.width, height: l.height, bitrate: l.bitrate };
