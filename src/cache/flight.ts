@@ -149,8 +149,16 @@ export class Flight {
     // Cache-blocking timeout: if this fetch has no answer by then, exactly one more is started and
     // whichever answers first serves everyone. The waiters never start fetches of their own.
     // Through an owner worker there is no hand-off here: the owner runs its own.
+    // A blocking playlist reload (LL-HLS _HLS_msn/_HLS_part) is held upstream on purpose until
+    // the part exists (the origin answers or gives 503 within 3 target durations): a hand-off
+    // would only park a second identical request there, so none is made; the upstream timeout
+    // still bounds a dead upstream.
     clearTimeout(this.#timer);
-    if (this.#launched < this.#host.maxAttempts && this.#source === undefined) {
+    if (
+      this.#launched < this.#host.maxAttempts &&
+      this.#source === undefined &&
+      !isBlockingReload(this.url)
+    ) {
       this.#timer = setTimeout(() => {
         if (this.#decided) return;
         this.#host.log('cache-blocking timeout: electing a new leader fetch', { url: this.url });
@@ -315,4 +323,9 @@ export class Flight {
     this.#decide(undefined);
     for (const [w] of this.#waiters) w.res.destroy();
   }
+}
+
+/** LL-HLS blocking playlist reload (draft-pantos-hls-rfc8216bis 6.2.5.2). */
+export function isBlockingReload(url: string): boolean {
+  return /[?&]_HLS_(msn|part)=/.test(url);
 }
