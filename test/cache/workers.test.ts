@@ -124,11 +124,26 @@ describe('multi-worker cache node (--workers 2)', () => {
     });
   }
 
+  it("the other worker's waiters are streamed the body as it arrives, not handed it at the end", async () => {
+    const path = '/obj/w-stream?cc=public,max-age=60&delay=100&size=200000&dur=800';
+    const all = await many(base + path, 20);
+    for (const r of all) {
+      assert.equal(r.status, 'fulfilled');
+      if (r.status !== 'fulfilled') continue;
+      assert.ok(
+        r.value.firstByteAt < r.value.doneAt - 400,
+        `first ${r.value.firstByteAt}, done ${r.value.doneAt}`,
+      );
+    }
+    assert.equal(new Set(edge.leases(path).map((l) => l.asker)).size, 2, 'both workers asked');
+    assert.equal(await origin.count(path), 1);
+  });
+
   it('/metrics adds up every worker and counts viewers, not worker-to-worker fetches', async () => {
     const text = (await get(base + '/metrics')).body.toString();
     const sum = (re: RegExp) => [...text.matchAll(re)].reduce((acc, m) => acc + Number(m[1]), 0);
-    assert.equal(sum(/^corral_cache_requests_total\{[^}]*\} (\d+)$/gm), 1 + 100 + 2000);
-    assert.equal(sum(/^corral_cache_upstream_fetches_total\{[^}]*status="200"\} (\d+)$/gm), 3);
+    assert.equal(sum(/^corral_cache_requests_total\{[^}]*\} (\d+)$/gm), 1 + 100 + 2000 + 20);
+    assert.equal(sum(/^corral_cache_upstream_fetches_total\{[^}]*status="200"\} (\d+)$/gm), 4);
     assert.match(text, /corral_cache_request_duration_seconds_bucket/);
   });
 
