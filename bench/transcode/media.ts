@@ -1,0 +1,137 @@
+/**
+ * The source, the broadcaster, and the plain-ffmpeg ladder. The ladder's command line is derived
+ * from corral's own buildFfmpegArgs so both sides run byte-identical filter and encoder flags;
+ * only the input (an RTMP listener or the file instead of corral's stdin pipe) and the outputs
+ * (HLS fMP4 or null instead of FLV on pipes) differ.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { buildFfmpegArgs } from '../../src/transcode/args.js';
+import { planLadder, type Rung } from '../../src/transcode/ladder.js';
+import type { Child, Procs } from './proc.js';
+
+export const FFMPEG = process.env.FFMPEG_PATH || '/usr/bin/ffmpeg';
+export const SOURCE = { width: 1280, height: 720, fps: 30 };
+
+/** 720p30 test pattern + tone, x264, a fixed 1 s GOP (= corral's 1 s segments), AAC, FLV. */
+export async function prepareSource(procs: Procs, dir: string, seconds: number): Promise<string> {
+  const out = join(dir, 'src.flv');
+  const { width, height, fps } = SOURCE;
+  const child = procs.start('encode-source', FFMPEG, [
+    ...['-hide_banner', '-loglevel', 'error'],
+    ...['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`],
+    ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
+    ...['-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0'],
+    // A realistic 720p bit rate: the test pattern alone would compress to almost nothing, and the
+    // decoder's cost (paid by both sides) grows with it.
+    ...['-b:v', '3000k', '-maxrate', '3000k', '-bufsize', '6000k'],
+    ...['-c:a', 'aac', '-b:a', '128k', '-f', 'flv', '-y', out],
+  ]);
+  const code = await child.exited;
+  if (code !== 0 || !existsSync(out))
+    throw new Error(`encoding the source failed:\n${child.tail.join('\n')}`);
+  return out;
+}
+
+/** A broadcaster: the file replayed at real time with -c copy, so it costs almost nothing. */
+export function broadcast(procs: Procs, src: string, url: string, name: string): Child {
+  return procs.start(name, FFMPEG, [
+    ...['-hide_banner', '-loglevel', 'error', '-re', '-i', src],
+    ...['-c', 'copy', '-f', 'flv', url],
+  ]);
+}
+
+/** SIGINT: ffmpeg flushes and unpublishes, as when a user stops OBS. */
+export function stopBroadcast(procs: Procs, c: Child): Promise<void> {
+  return procs.stop(c, 'SIGINT', 3000);
+}
+
+/** What corral plans for the source with its default configuration (720p, 480p, 360p here). */
+export function defaultLadder(): { rungs: Rung[]; preset: string; args: string[]; outputFds: number[] } {
+  const config = loadConfig().transcode;
+  const rungs = planLadder(SOURCE, config.ladder);
+  const plan = buildFfmpegArgs({ config, rungs });
+  return { rungs, preset: config.preset, args: plan.args, outputFds: plan.outputFds };
+}
+
+export type Output = { kind: 'hls'; dir: string } | { kind: 'null' };
+
+function hls(dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  return [
+    ...['-f', 'hls', '-hls_segment_type', 'fmp4', '-hls_time', '1', '-hls_list_size', '6'],
+    ...['-hls_flags', 'delete_segments+independent_segments', '-hls_fmp4_init_filename', 'init.mp4'],
+    ...['-hls_segment_filename', join(dir, 'seg-%d.m4s'), join(dir, 'index.m3u8')],
+  ];
+}
+
+/**
+ * corral's ffmpeg arguments with the input and outputs swapped. Everything from -copyts on (the
+ * timestamp mode, the filter graph, every rung's maps, encoder, rate control and keyframe flags)
+ * is kept verbatim; the FLV muxer options are dropped, each `pipe:N` output becomes an HLS fMP4
+ * playlist (or null), and the -progress pipe goes. With `extras`, the baseline also packages
+ * the passthrough and the audio-only rendition, the other two things corral produces per stream.
+ */
+export function ladderCommand(opts: {
+  input: string[];
+  out: (rung: Rung) => Output;
+  extras?: { srcDir: string; audioDir: string };
+}): string[] {
+  const { rungs, args, outputFds } = defaultLadder();
+  const from = args.indexOf('-copyts');
+  if (from < 0) throw new Error('buildFfmpegArgs changed: no -copyts to anchor on');
+  const out: string[] = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning', ...opts.input];
+  const tail = args.slice(from);
+  for (let i = 0; i < tail.length; i++) {
+    const a = tail[i]!;
+    if (a === '-f' && tail[i + 1] === 'flv') i++;
+    else if (a === '-flvflags' || a === '-progress') i++;
+    else if (/^pipe:\d+$/.test(a)) {
+      const k = outputFds.indexOf(Number(a.slice(5)));
+      if (k < 0) throw new Error(`unexpected ${a} in corral's ffmpeg arguments`);
+      const o = opts.out(rungs[k]!);
+      out.push(...(o.kind === 'hls' ? hls(o.dir) : ['-f', 'null', '-']));
+    } else out.push(a);
+  }
+  if (opts.extras) {
+    out.push('-map', '0:v', '-map', '0:a?', '-c', 'copy', ...hls(opts.extras.srcDir));
+    out.push('-map', '0:a?', '-c', 'copy', ...hls(opts.extras.audioDir));
+  }
+  return out;
+}
+
+export interface RealTime {
+  mediaS: number;
+  wallS: number;
+  cpuS: number;
+  /** Media seconds per wall second: how many times faster than real time. */
+  factor: number;
+  cpuPerVideoS: number;
+}
+
+/**
+ * The default ladder encoded from the file as fast as it goes (no -re), null outputs so disk
+ * speed plays no part. ffmpeg's -benchmark prints its own utime/stime/rtime on exit, which counts
+ * the whole process exactly (a /proc poll would miss the last moments before exit).
+ */
+export async function realTimeFactor(procs: Procs, src: string, mediaS: number): Promise<RealTime> {
+  const args = ladderCommand({ input: ['-i', src], out: () => ({ kind: 'null' }) });
+  // -benchmark's line is logged at info level.
+  args[args.indexOf('-loglevel') + 1] = 'info';
+  args.unshift('-benchmark');
+  let bench: RegExpExecArray | null = null;
+  const t0 = performance.now();
+  const child = procs.start('ffmpeg-rtf', FFMPEG, args, (line) => {
+    bench ??= /bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(line);
+  });
+  const code = await child.exited;
+  const wall = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`ffmpeg (real-time factor run) failed:\n${child.tail.join('\n')}`);
+  const m = bench as RegExpExecArray | null;
+  if (!m) throw new Error(`ffmpeg printed no -benchmark line:\n${child.tail.join('\n')}`);
+  const cpuS = Number(m[1]) + Number(m[2]);
+  const wallS = Number(m[3]) || wall;
+  return { mediaS, wallS, cpuS, factor: mediaS / wallS, cpuPerVideoS: cpuS / mediaS };
+}

@@ -1,0 +1,243 @@
+/**
+ * Transcode benchmark (issue 4): CPU per second of video of corral's default ABR ladder against
+ * the same ladder run by one plain ffmpeg command in the same run, the ladder's real-time factor,
+ * and how many concurrent 720p streams one corral sustains.
+ *
+ *   npx tsx bench/transcode/run.ts [--window 30] [--warmup 10] [--max-streams 4] [--step 30]
+ *
+ * Loopback only, bounded by a global deadline; every child process and the temp dir are removed
+ * on the way out, error or Ctrl-C included. Results: a table on stdout and
+ * bench/transcode/last-run.json.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measureConcurrent } from './concurrent.js';
+import { measureCorral, measureFfmpeg, type CpuRun } from './cpu.js';
+import { FFMPEG, defaultLadder, prepareSource, realTimeFactor } from './media.js';
+import { Procs, clockTicks, load } from './proc.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    window: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '10' },
+    'max-streams': { type: 'string', default: '4' },
+    step: { type: 'string', default: '30' },
+    'min-speed': { type: 'string', default: '0.97' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  console.log(`usage: npx tsx bench/transcode/run.ts [flags]
+  --window N       CPU sampling window per contender, seconds (30)
+  --warmup N       seconds after publishing before any sampling (10)
+  --max-streams N  concurrency: try 1..N streams, stop at the first that fails; 0 skips (4)
+  --step N         concurrency: judged seconds per step, after the warm-up (30)
+  --min-speed X    concurrency: lowest cumulative ffmpeg speed that counts as real time (0.97)`);
+  process.exit(0);
+}
+function num(name: keyof typeof flags, min: number, max: number): number {
+  const v = Number(flags[name]);
+  if (!Number.isFinite(v) || v < min || v > max) {
+    console.error(`--${name} must be a number in ${min}..${max}`);
+    process.exit(2);
+  }
+  return v;
+}
+const windowS = num('window', 5, 120);
+const warmupS = num('warmup', 6, 60);
+const maxStreams = num('max-streams', 0, 8);
+const stepS = num('step', 5, 120);
+const minSpeed = num('min-speed', 0.5, 1.5);
+// Every replay must outlast its warm-up and window: a broadcaster ending mid-window would
+// quietly measure less video than assumed.
+const sourceS = Math.ceil(Math.max(70, warmupS + Math.max(windowS, stepS) + 20));
+// A hard bound on the whole run: encode + RTF (~1 min each worst case) + 3 CPU phases + steps.
+const budgetS = 300 + 3 * (warmupS + windowS + 30) + maxStreams * (warmupS + stepS + 25);
+
+const procs = new Procs();
+const dir = mkdtempSync(join(tmpdir(), 'corral-bench-transcode-'));
+let cleaned = false;
+async function cleanup(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  await procs.stopAll();
+  rmSync(dir, { recursive: true, force: true });
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.error(`\n${sig}: stopping children, removing ${dir}`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+setTimeout(() => {
+  console.error(`bench exceeded its ${budgetS} s budget; aborting`);
+  void cleanup().then(() => process.exit(1));
+}, budgetS * 1000).unref();
+
+const r4 = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 10000) / 10000);
+const f4 = (x: number | undefined) => (x === undefined ? '     -' : x.toFixed(4));
+const phaseLoad = (r: { load: { before: number[]; after: number[] } }) =>
+  `load ${r.load.before[0]} -> ${r.load.after[0]}`;
+
+function cpuRow(label: string, r: CpuRun): string {
+  return (
+    `  ${label.padEnd(34)} ${f4(r.cpuPerVideoS).padStart(8)}  ${f4(r.childrenPerVideoS).padStart(8)}` +
+    `  ${f4(r.cpuPerWallS).padStart(8)}  ${r.videoS} s / ${r.windowS} s  ${phaseLoad(r)}`
+  );
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const loadAtStart = load();
+  const ladder = defaultLadder();
+  console.log(
+    `transcode bench: ${cpus().length} CPUs, load ${loadAtStart.join(' ')}, CLK_TCK ${clockTicks()}, ` +
+      `ladder ${ladder.rungs.map((r) => `${r.name}@${r.videoKbps}k`).join(' ')} (${ladder.preset}), temp ${dir}`,
+  );
+  console.log(`encoding ${sourceS} s of 720p30 + AAC source (x264 veryfast, 1 s GOP, 3 Mb/s)...`);
+  const src = await prepareSource(procs, dir, sourceS);
+  const o = { src, dir, warmupS, windowS };
+
+  console.log(
+    `\n[1/4] corral start, ABR on: ${warmupS} s warm-up, ${windowS} s window (load ${load().join(' ')})`,
+  );
+  const abr = await measureCorral(procs, o, true);
+  console.log(`[2/4] corral start, passthrough only (load ${load().join(' ')})`);
+  const pass = await measureCorral(procs, o, false);
+  console.log(`[3/4] plain ffmpeg, same ladder arguments, HLS fMP4 out (load ${load().join(' ')})`);
+  const ff = await measureFfmpeg(procs, o);
+  console.log(`[4/4] real-time factor: the same ladder from the file, no -re, null outputs`);
+  const rtfLoad = load();
+  const rtf = await realTimeFactor(procs, src, sourceS);
+  const rtfAfter = load();
+
+  let conc: Awaited<ReturnType<typeof measureConcurrent>> | undefined;
+  if (maxStreams > 0) {
+    console.log(`\nconcurrent streams, 1..${maxStreams}, ${warmupS} s warm-up + ${stepS} s per step:`);
+    conc = await measureConcurrent(procs, { src, maxStreams, warmupS, windowS: stepS, minSpeed });
+  }
+
+  const ratio = abr.cpuPerVideoS / ff.cpuPerVideoS;
+  const speeds = abr.speeds ?? [];
+  console.log(
+    `\nCPU-seconds per second of video, one 720p30 stream (~${windowS} s windows between segment boundaries; "total" is per second of video made):`,
+  );
+  console.log(
+    `  ${''.padEnd(34)} ${'total'.padStart(8)}  ${'ffmpeg'.padStart(8)}  ${'per wall'.padStart(8)}  video / wall`,
+  );
+  console.log(cpuRow('corral, default ladder', abr));
+  console.log(cpuRow('corral, passthrough only', pass));
+  console.log(cpuRow('plain ffmpeg, same ladder (HLS)', ff));
+  console.log(
+    `  ratio corral/ffmpeg ${ratio.toFixed(3)} (goal <= 1.05); corral minus its ffmpeg children ` +
+      `${f4(abr.childrenPerVideoS === undefined ? undefined : abr.cpuPerVideoS - abr.childrenPerVideoS)}; ` +
+      `passthrough share ${((pass.cpuPerVideoS / abr.cpuPerVideoS) * 100).toFixed(1)} %`,
+  );
+  console.log(
+    `  corral transcoder speed during the window: ${speeds.length ? `${Math.min(...speeds)}..${Math.max(...speeds)}` : 'n/a'}` +
+      `; degrade events ${abr.corral.degrades.length}; ffmpeg children left 6 s after unpublish: ${abr.leftoverChildren}`,
+  );
+  console.log(
+    `\nReal-time factor (file, no -re): ${rtf.factor.toFixed(2)}x real time` +
+      ` (${rtf.mediaS} s of video in ${rtf.wallS.toFixed(1)} s; ${rtf.cpuPerVideoS.toFixed(3)} CPU-s per s of video;` +
+      ` load ${rtfLoad[0]} -> ${rtfAfter[0]})`,
+  );
+  if (conc) {
+    console.log(`\nConcurrent 720p streams sustained (speed >= ${minSpeed}, no degrade): ${conc.sustained}`);
+    for (const s of conc.steps) {
+      for (const d of s.degrades)
+        console.log(
+          `  at ${s.streams}: ${d.stream} ${d.step} -> level ${d.level} at ${d.atS} s (${d.reason})`,
+        );
+    }
+  }
+  // Counted by message per phase: the list of lines is truncated, the counts are not.
+  const counts = {
+    corralAbr: abr.corral.counts,
+    corralPassthrough: pass.corral.counts,
+    ...(conc ? { concurrent: conc.counts } : {}),
+  };
+  for (const [phase, c] of Object.entries(counts)) {
+    const list = Object.entries(c).map(([msg, n]) => `${n}x "${msg}"`);
+    if (list.length) console.log(`corral warnings/errors, ${phase}: ${list.join(', ')}`);
+  }
+  const failures = [...abr.corral.scrapeFailures, ...(conc?.scrapeFailures ?? [])];
+  if (failures.length) console.log(`/metrics scrapes that failed or took > 5 s: ${failures.length}`);
+  const warnings = [...abr.corral.log, ...pass.corral.log, ...(conc?.log ?? [])];
+  for (const l of warnings.slice(0, 4)) console.log(`  ${l.slice(0, 240)}`);
+  // A figure is only worth quoting when every contender received real-time video and ran the
+  // whole ladder; say so loudly rather than let a starved run pass as a result.
+  const valid = Math.min(abr.pace, pass.pace, ff.pace) >= 0.95 && abr.corral.degrades.length === 0;
+  if (!valid) {
+    console.log('\nWARNING: a CPU phase ran below real-time pace or degraded: rerun on a quieter machine');
+  }
+
+  const strip = (r: CpuRun) => ({
+    cpuPerVideoS: r4(r.cpuPerVideoS),
+    cpuPerWallS: r4(r.cpuPerWallS),
+    videoS: r.videoS,
+    childrenPerVideoS: r4(r.childrenPerVideoS),
+    windowS: r.windowS,
+    pace: r.pace,
+    children: r.children,
+    load: r.load,
+  });
+  const out = {
+    date: started.toISOString(),
+    command: `npx tsx bench/transcode/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAtStart },
+    ffmpeg: FFMPEG,
+    source: { seconds: sourceS, video: '1280x720@30 x264 veryfast 3 Mb/s, GOP 30', audio: 'AAC 128k' },
+    ladder: ladder.rungs,
+    preset: ladder.preset,
+    cpu: {
+      corralAbr: {
+        ...strip(abr),
+        speeds: abr.speeds,
+        degrades: abr.corral.degrades.length,
+        metricsScrapeFailures: abr.corral.scrapeFailures,
+      },
+      corralPassthrough: strip(pass),
+      ffmpegLadder: strip(ff),
+      ratioCorralOverFfmpeg: r4(ratio),
+      valid,
+      passthroughShare: r4(pass.cpuPerVideoS / abr.cpuPerVideoS),
+      leftoverChildren: abr.leftoverChildren,
+    },
+    baselineArgs: ff.args.join(' ').split(dir).join('$TMP'),
+    realTime: {
+      factor: r4(rtf.factor),
+      wallS: r4(rtf.wallS),
+      cpuPerVideoS: r4(rtf.cpuPerVideoS),
+      load: { before: rtfLoad, after: rtfAfter },
+    },
+    concurrent: conc && {
+      sustained: conc.sustained,
+      minSpeed,
+      steps: conc.steps,
+      leftoverChildren: conc.leftoverChildren,
+      metricsScrapeFailures: conc.scrapeFailures,
+    },
+    corralWarningCounts: counts,
+    corralWarnings: warnings.slice(0, 6).map((l) => l.slice(0, 300)),
+    loadAtEnd: load(),
+  };
+  const file = fileURLToPath(new URL('./last-run.json', import.meta.url));
+  // Formatted as the repo's prettier would, so the format check passes after a run.
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(JSON.stringify(out), { ...options, parser: 'json' }));
+  console.log(`\nwrote ${file}`);
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error(`transcode bench failed: ${(e as Error).stack ?? String(e)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
