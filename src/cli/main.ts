@@ -66,7 +66,10 @@ async function runStart(flags: Map<string, string>, demo: boolean): Promise<void
   if (server.rtmp) console.log(`  publish:  rtmp://127.0.0.1:${server.rtmp.port}/live/NAME`);
   if (server.rtmps) console.log(`  publish:  rtmps://127.0.0.1:${server.rtmps.port}/live/NAME`);
   console.log(`  play:     ${base}/live/NAME/index.m3u8`);
-  console.log(`  metrics:  ${base}/metrics\n`);
+  // Each tier has its own /metrics; ingest, packager, transcoder and origin series are on the origin's.
+  console.log(
+    `  metrics:  ${base}/metrics (edge), ${urlOf(server.origin)}/metrics (ingest, transcode, origin)\n`,
+  );
   let stopDemo: (() => Promise<void>) | undefined;
   try {
     if (demo) {

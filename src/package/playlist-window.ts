@@ -60,11 +60,21 @@ export class PlaylistWindow {
     return out;
   }
 
+  /** The open segment's number, when it is really after the last listed one. */
+  #openAfterLast(): number | undefined {
+    const last = this.segments[this.segments.length - 1];
+    const lastMsn = last ? last.sequence : -1;
+    // A stale number (a follower restarted behind the numbering) must never be listed or hinted:
+    // the origin rejects a playlist state whose open segment is not after the last one.
+    return this.openMsn !== undefined && this.openMsn > lastMsn ? this.openMsn : undefined;
+  }
+
   position(): RenditionPosition {
     const last = this.segments[this.segments.length - 1];
     const lastMsn = last ? last.sequence : -1;
-    if (this.openParts.length > 0 && this.openMsn !== undefined) {
-      return { lastMsn: this.openMsn, lastPart: this.openParts.length - 1 };
+    const open = this.#openAfterLast();
+    if (this.openParts.length > 0 && open !== undefined) {
+      return { lastMsn: open, lastPart: this.openParts.length - 1 };
     }
     return { lastMsn, lastPart: last?.parts ? last.parts.length - 1 : -1 };
   }
@@ -91,8 +101,9 @@ export class PlaylistWindow {
   }
 
   preloadHint(): string | undefined {
-    if (this.ended || this.openMsn === undefined) return undefined;
-    return partUri(this.openMsn, this.openParts.length);
+    const open = this.#openAfterLast();
+    if (this.ended || open === undefined) return undefined;
+    return partUri(open, this.openParts.length);
   }
 
   /** Leading segments a delta update may replace with EXT-X-SKIP (those before the skip boundary). */
@@ -119,7 +130,7 @@ export class PlaylistWindow {
     if (!ll) return renderMediaPlaylist(state);
     return renderMediaPlaylist(state, {
       partTargetS: ll.partTargetS,
-      openParts: this.openParts,
+      openParts: this.#openAfterLast() === undefined ? [] : this.openParts,
       preloadHint: this.preloadHint(),
       reports: ll.reports,
       skipSegments: ll.delta ? this.skippable(ll.partTargetS) : 0,

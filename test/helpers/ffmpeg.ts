@@ -79,7 +79,11 @@ export function testPatternArgs(
 }
 
 /** Publish a test pattern and wait for ffmpeg to finish. */
-export function publish(url: string, seconds: number, o: { size?: string; bframes?: number } = {}) {
+export function publish(
+  url: string,
+  seconds: number,
+  o: { size?: string; bframes?: number; fps?: number } = {},
+) {
   return run(FFMPEG, testPatternArgs(url, { seconds, ...o }), (seconds + 30) * 1000);
 }
 

@@ -48,8 +48,9 @@
     if (!hls) return;
     var v = Number(picker.value);
     state.auto = v < 0;
-    // currentLevel switches now (flushing the buffer); -1 hands the choice back to ABR.
-    hls.currentLevel = v;
+    // nextLevel switches at the next fragment without flushing what is buffered (no stall);
+    // -1 hands the choice back to ABR.
+    hls.nextLevel = v;
   });
 
   function play(name, playlist) {
