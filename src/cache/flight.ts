@@ -1,3 +1,4 @@
+import { isBlockingReload } from './hls-query.js';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { SharedBody } from './body.js';
 import { createEntry, inSieWindow, refreshEntry, syntheticEntry, varyKeyOf, type Entry } from './entry.js';
@@ -323,9 +324,4 @@ export class Flight {
     this.#decide(undefined);
     for (const [w] of this.#waiters) w.res.destroy();
   }
-}
-
-/** LL-HLS blocking playlist reload (draft-pantos-hls-rfc8216bis 6.2.5.2). */
-export function isBlockingReload(url: string): boolean {
-  return /[?&]_HLS_(msn|part)=/.test(url);
 }

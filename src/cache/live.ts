@@ -1,3 +1,4 @@
+import { isBlockingReload } from './hls-query.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { headerString } from './cache-control.js';
@@ -173,13 +174,18 @@ export class LiveRules {
     const newest = info.mediaSequence + info.segments.length - 1;
     const seen = this.#served.get(url);
     if (seen !== undefined && newest < seen.seq) return seen.entry;
-    const halfTarget = (info.targetDurationS * 1000) / 2;
-    e.policy = {
-      ...e.policy,
-      lifetimeMs: Math.min(e.policy.lifetimeMs, halfTarget),
-      swrMs: Math.min(e.policy.swrMs, halfTarget),
-    };
-    e.policy.storable = e.policy.storable && e.policy.lifetimeMs > 0;
+    // A blocking reload's URL names one version (msn/part), which never changes: it keeps the
+    // origin's lifetime (the LL-HLS server profile asks ~6 target durations). Only the plain
+    // playlist URL goes stale and is capped at half a target duration.
+    if (!isBlockingReload(url)) {
+      const halfTarget = (info.targetDurationS * 1000) / 2;
+      e.policy = {
+        ...e.policy,
+        lifetimeMs: Math.min(e.policy.lifetimeMs, halfTarget),
+        swrMs: Math.min(e.policy.swrMs, halfTarget),
+      };
+      e.policy.storable = e.policy.storable && e.policy.lifetimeMs > 0;
+    }
     this.#served.set(url, { seq: newest, entry: e });
     this.#learn(path, url, info, newest);
     return e;

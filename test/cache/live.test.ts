@@ -88,4 +88,19 @@ describe('live playlists', () => {
       await origin.stop();
     }
   });
+
+  it('a blocking reload (_HLS_msn/_HLS_part) keeps the origin lifetime: its URL names one version', async () => {
+    const origin = await startOrigin({ ORIGIN_TARGET_S: '2', ORIGIN_PLAYLIST_MAX_AGE: '10' });
+    const edge = await startNode(origin.url);
+    try {
+      const url = '/live/bl/index.m3u8?_HLS_msn=3&_HLS_part=1';
+      await get(edge.url + url);
+      await sleep(1100);
+      assert.equal((await get(edge.url + url)).headers['x-cache'], 'edge HIT');
+      assert.equal(await origin.count(url), 1);
+    } finally {
+      await edge.close();
+      await origin.stop();
+    }
+  });
 });
