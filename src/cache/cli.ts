@@ -31,7 +31,7 @@ function hostPort(v: string): { host: string; port: number } {
 export function parseCacheArgs(
   argv: string[],
   role: 'edge' | 'shield',
-): { config: CacheConfig; upstream: string } {
+): { config: CacheConfig; upstream: string; logLevel: string | undefined } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -41,6 +41,7 @@ export function parseCacheArgs(
       'max-bytes': { type: 'string' },
       'hold-timeout-ms': { type: 'string' },
       workers: { type: 'string' },
+      'log-level': { type: 'string' },
     },
     strict: true,
   });
@@ -58,7 +59,12 @@ export function parseCacheArgs(
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new CorralError('CONFIG_INVALID', problems);
   }
-  return { config: parsed.data, upstream };
+  const logLevel = values['log-level'];
+  const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  if (logLevel !== undefined && !levels.includes(logLevel)) {
+    throw new CorralError('CONFIG_INVALID', `--log-level must be one of ${levels.join('|')}`);
+  }
+  return { config: parsed.data, upstream, logLevel };
 }
 
 /**
@@ -66,8 +72,8 @@ export function parseCacheArgs(
  * node:cluster primary whose workers re-run this same command (and land in runCacheWorker).
  */
 export async function runCacheCli(argv: string[], role: 'edge' | 'shield'): Promise<void> {
-  const { config, upstream } = parseCacheArgs(argv, role);
-  const logger = createLogger();
+  const { config, upstream, logLevel } = parseCacheArgs(argv, role);
+  const logger = createLogger(logLevel);
   if (cluster.isWorker) return runCacheWorker({ config, upstream, role, logger });
   let stop: () => Promise<void>;
   if (config.workers > 1) {

@@ -161,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'edge' || cmd === 'shield') {
       if (args.flags.has('help')) {
         console.log(
-          `corral ${cmd} --listen HOST:PORT --upstream URL [--name NAME] [--max-bytes N] [--hold-timeout-ms N] [--workers N]\n\n` +
+          `corral ${cmd} --listen HOST:PORT --upstream URL [--name NAME] [--max-bytes N] [--hold-timeout-ms N] [--workers N] [--log-level L]\n\n` +
             'A coalescing cache node in front of any HTTP origin (or another corral tier).',
         );
         return 0;
