@@ -2,19 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import net from 'node:net';
 import { run } from '../helpers/ffmpeg.js';
+import { freePort } from '../helpers/net.js';
 
 const BIN = fileURLToPath(new URL('../../bin/corral', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('bin/corral', () => {
   it('--help lists the commands; unknown commands and flags fail with a clear message', async () => {

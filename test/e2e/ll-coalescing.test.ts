@@ -3,22 +3,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
-import net from 'node:net';
 import { HttpPush } from '../../src/origin/index.js';
 import type { PlaylistState } from '../../src/origin/types.js';
+import { freePort } from '../helpers/net.js';
 import { until } from '../helpers/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/corral', import.meta.url));
 const VIEWERS = 10_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function playlist(msn: number, part: number): { body: Buffer; live: PlaylistState } {
   const text = `#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:${msn}\n# part ${part}\n`;
