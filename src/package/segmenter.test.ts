@@ -117,3 +117,18 @@ test('audio-only streams are cut by duration', () => {
   assert.equal(segs.length, 4);
   assert.ok(segs.slice(0, 3).every((s) => Math.abs(s.durationMs - 1000) < 25));
 });
+
+test('audio that goes on without video is cut at the limit instead of piling up', () => {
+  const seg = new Segmenter({ targetMs: 1000, maxMs: 10_000 }, true);
+  seg.limitTo(1);
+  const out: SegmentMedia[] = [];
+  const push = (f: VideoFrame | AudioFrame) => {
+    const s = seg.push(f);
+    if (s) out.push(s);
+  };
+  push(v(0, true));
+  for (let i = 0; i < 470; i++) push(a(Math.round(i * 21.333)));
+  assert.ok(out.length >= 5, `${out.length} segments for 10 s of audio`);
+  for (const s of out) assert.ok(s.durationMs <= 1499, `duration ${s.durationMs}`);
+  assert.ok(seg.bufferedFrames() < 150, `${seg.bufferedFrames()} frames still buffered`);
+});

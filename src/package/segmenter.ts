@@ -104,8 +104,14 @@ export class Segmenter {
         return undefined;
       }
       // Audio stamped before the first video frame has no picture to go with.
-      if (f.dts >= this.#firstStartMs) this.#audio.push(f);
-      return undefined;
+      if (f.dts < this.#firstStartMs) return undefined;
+      // Video stopped but audio goes on (a camera switched off): once audio runs a second past
+      // the limit (so ordinary audio-ahead interleaving never triggers it), cut on audio at the
+      // target, keeping the buffer bounded and listeners hearing it; the next keyframe resumes.
+      this.#audio.push(f);
+      if (f.dts - this.#startMs <= this.#limitMs + 1000) return undefined;
+      const at = this.#audio.find((a) => a.dts >= this.#startMs! + this.#opts.targetMs) ?? f;
+      return this.#cut(at.dts, false);
     }
     if (this.#startMs === undefined) this.#start(f.dts);
     let closed: SegmentMedia | undefined;
