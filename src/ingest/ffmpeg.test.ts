@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Registry } from 'prom-client';
+import { FFMPEG, testPatternArgs } from '../../test/helpers/ffmpeg.js';
 import { RecordingTarget, type RecordedStream } from '../../test/fixtures/ingest/recording-target.js';
 import { until } from '../../test/fixtures/ingest/server.js';
 import { ingestLimitsSchema } from '../config/schema.js';
@@ -10,39 +11,9 @@ import { RtmpServer, type RtmpServerEvents } from './server.js';
 import { selfSignedCert } from './self-signed.js';
 import type { AudioFrame, VideoFrame } from '../media/types.js';
 
-const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
-
 /** Publish testsrc2 + a sine tone for `seconds` to `url`; resolves with the exit code and stderr. */
 function publish(url: string, seconds: number) {
-  const args = [
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=640x360:rate=30',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000',
-    '-t',
-    String(seconds),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-g',
-    '30',
-    '-bf',
-    '2',
-    '-c:a',
-    'aac',
-    '-f',
-    'flv',
-    url,
-  ];
+  const args = testPatternArgs(url, { seconds });
   const proc = spawn(FFMPEG, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -33,48 +33,40 @@ export function run(cmd: string, args: string[], timeoutMs: number): Promise<Run
   });
 }
 
-/** ffmpeg arguments for a live test pattern with B-frames and a 1 s GOP, published as FLV. */
-export function testPatternArgs(
-  url: string,
-  o: { seconds: number; size?: string; fps?: number; bframes?: number },
-) {
+export interface TestPatternOptions {
+  seconds: number;
+  size?: string;
+  fps?: number;
+  bframes?: number;
+  /** Pace the output at real time (-re), as a live encoder does (true); false encodes at full speed. */
+  realtime?: boolean;
+  /** Where the length is set: an output -t (default) or each lavfi source's own duration. */
+  durationIn?: 't' | 'lavfi';
+  /** Constant video bit rate (also -maxrate, and a 2 s -bufsize); x264's CRF default when unset. */
+  videoKbps?: number;
+  audioKbps?: number;
+}
+
+/**
+ * ffmpeg arguments for a test pattern + tone with B-frames and a 1 s GOP (keyframe every `fps`
+ * frames, no scene cuts), AAC, as FLV to `url` (an RTMP URL, or a file that is overwritten).
+ */
+export function testPatternArgs(url: string, o: TestPatternOptions): string[] {
   const fps = o.fps ?? 30;
+  const inLavfi = o.durationIn === 'lavfi';
+  const duration = inLavfi ? `:duration=${o.seconds}` : '';
+  const video = o.videoKbps;
   return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${o.size ?? '640x360'}:rate=${fps}`,
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000',
-    '-t',
-    String(o.seconds),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    String(fps),
-    '-keyint_min',
-    String(fps),
-    '-sc_threshold',
-    '0',
-    '-bf',
-    String(o.bframes ?? 2),
-    '-c:a',
-    'aac',
-    '-b:a',
-    '96k',
-    '-f',
-    'flv',
-    url,
+    ...['-hide_banner', '-loglevel', 'error', ...(o.realtime === false ? [] : ['-re'])],
+    ...['-f', 'lavfi', '-i', `testsrc2=size=${o.size ?? '640x360'}:rate=${fps}${duration}`],
+    ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000${duration}`],
+    ...(inLavfi ? [] : ['-t', String(o.seconds)]),
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
+    ...['-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0', '-bf', String(o.bframes ?? 2)],
+    ...(video === undefined
+      ? []
+      : ['-b:v', `${video}k`, '-maxrate', `${video}k`, '-bufsize', `${2 * video}k`]),
+    ...['-c:a', 'aac', '-b:a', `${o.audioKbps ?? 96}k`, '-f', 'flv', '-y', url],
   ];
 }
 
