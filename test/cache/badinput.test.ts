@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { bodyBytes, get, sleep, startNode, startOrigin, type TestNode, type TestOrigin } from './helpers.js';
+import { describe, it } from 'node:test';
+import { bodyBytes, get, sleep, useOriginAndNode } from './helpers.js';
 
 /** Send raw bytes, collect what comes back until the server closes or `ms` pass. */
 function raw(url: string, bytes: string, ms = 1000): Promise<string> {
@@ -19,39 +19,33 @@ function raw(url: string, bytes: string, ms = 1000): Promise<string> {
 }
 
 describe('bad input', () => {
-  let origin: TestOrigin;
-  let edge: TestNode;
-  before(async () => {
-    origin = await startOrigin();
-    edge = await startNode(origin.url);
-  });
-  after(async () => {
-    await edge.close();
-    await origin.stop();
-  });
+  const srv = useOriginAndNode();
 
   it('malformed requests get a plain 400', async () => {
-    assert.match(await raw(edge.url, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400/);
-    assert.match(await raw(edge.url, 'GET /x HTTP/1.1\r\nHost: a\r\nbad header\r\n\r\n'), /^HTTP\/1\.1 400/);
-    assert.match(await raw(edge.url, 'GET http://evil/x HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400/);
+    assert.match(await raw(srv.edge.url, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400/);
+    assert.match(
+      await raw(srv.edge.url, 'GET /x HTTP/1.1\r\nHost: a\r\nbad header\r\n\r\n'),
+      /^HTTP\/1\.1 400/,
+    );
+    assert.match(await raw(srv.edge.url, 'GET http://evil/x HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400/);
   });
 
   it('absurd headers get 431 and the node keeps serving', async () => {
     const big = 'x'.repeat(64 * 1024);
     assert.match(
-      await raw(edge.url, `GET /x HTTP/1.1\r\nHost: a\r\nX-Big: ${big}\r\n\r\n`),
+      await raw(srv.edge.url, `GET /x HTTP/1.1\r\nHost: a\r\nX-Big: ${big}\r\n\r\n`),
       /^HTTP\/1\.1 431/,
     );
-    const r = await get(edge.url + '/obj/after-big?cc=public,max-age=60');
+    const r = await get(srv.edge.url + '/obj/after-big?cc=public,max-age=60');
     assert.equal(r.status, 200);
   });
 
   it('a slow reader holds a cursor, not a copy: memory stays flat across many of them', async () => {
     const size = 4 << 20;
     const path = `/obj/slow?cc=public,max-age=60&size=${size}`;
-    await get(edge.url + path);
+    await get(srv.edge.url + path);
     const before = process.memoryUsage();
-    const { port } = new URL(edge.url);
+    const { port } = new URL(srv.edge.url);
     const sockets = Array.from({ length: 40 }, () => {
       const s = net.connect(Number(port), '127.0.0.1');
       s.write(`GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`);
@@ -62,29 +56,29 @@ describe('bad input', () => {
     const grown = process.memoryUsage().arrayBuffers - before.arrayBuffers;
     // 40 copies would be 160 MiB; with shared buffers only socket buffers grow.
     assert.ok(grown < 40 << 20, `grew ${grown >> 20} MiB`);
-    const r = await get(edge.url + path);
+    const r = await get(srv.edge.url + path);
     assert.ok(r.body.equals(bodyBytes(path, size)));
     for (const s of sockets) s.destroy();
   });
 
   it('a client vanishing mid-body does not disturb the fetch or the others', async () => {
     const path = '/obj/vanish?cc=public,max-age=60&size=300000&dur=300&delay=50';
-    const { port } = new URL(edge.url);
+    const { port } = new URL(srv.edge.url);
     const quitter = net.connect(Number(port), '127.0.0.1');
     quitter.write(`GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`);
     quitter.once('data', () => quitter.destroy());
-    const other = await get(edge.url + path);
+    const other = await get(srv.edge.url + path);
     assert.ok(other.body.equals(bodyBytes(path, 300000)));
-    assert.equal((await get(edge.url + path)).headers['x-cache'], 'edge HIT');
-    assert.equal(await origin.count(path), 1);
+    assert.equal((await get(srv.edge.url + path)).headers['x-cache'], 'edge HIT');
+    assert.equal(await srv.origin.count(path), 1);
   });
 
   it('control characters and over-long targets are refused', async () => {
     assert.match(
-      await raw(edge.url, `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: a\r\n\r\n`),
+      await raw(srv.edge.url, `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: a\r\n\r\n`),
       /^HTTP\/1\.1 400/,
     );
-    const r = await get(edge.url + '/obj/ok', { method: 'DELETE' });
+    const r = await get(srv.edge.url + '/obj/ok', { method: 'DELETE' });
     assert.equal(r.status, 405);
   });
 });

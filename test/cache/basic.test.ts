@@ -1,48 +1,39 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { bodyBytes, get, startNode, startOrigin, type TestNode, type TestOrigin } from './helpers.js';
+import { describe, it } from 'node:test';
+import { bodyBytes, get, useOriginAndNode } from './helpers.js';
 
 describe('cache node basics', () => {
-  let origin: TestOrigin;
-  let edge: TestNode;
-  before(async () => {
-    origin = await startOrigin();
-    edge = await startNode(origin.url);
-  });
-  after(async () => {
-    await edge.close();
-    await origin.stop();
-  });
+  const srv = useOriginAndNode();
 
   it('misses, then hits, with Age, X-Cache and CORS passed through', async () => {
     const path = '/obj/basic?cc=public,max-age=60&size=5000&cors=1';
-    const a = await get(edge.url + path);
+    const a = await get(srv.edge.url + path);
     assert.equal(a.status, 200);
     assert.equal(a.headers['x-cache'], 'edge MISS');
     assert.deepEqual(a.body, bodyBytes(path, 5000));
-    const b = await get(edge.url + path);
+    const b = await get(srv.edge.url + path);
     assert.equal(b.headers['x-cache'], 'edge HIT');
     assert.equal(b.headers['access-control-allow-origin'], '*');
     assert.ok(b.headers.age !== undefined);
     assert.deepEqual(b.body, a.body);
-    assert.equal(await origin.count(path), 1);
+    assert.equal(await srv.origin.count(path), 1);
   });
 
   it('serves /healthz and /metrics itself and refuses other methods', async () => {
-    assert.equal((await get(edge.url + '/healthz')).status, 200);
-    const m = await get(edge.url + '/metrics');
+    assert.equal((await get(srv.edge.url + '/healthz')).status, 200);
+    const m = await get(srv.edge.url + '/metrics');
     assert.match(m.body.toString(), /corral_cache_requests_total/);
-    assert.equal(await origin.count('/metrics'), 0);
-    const p = await get(edge.url + '/obj/x', { method: 'POST' });
+    assert.equal(await srv.origin.count('/metrics'), 0);
+    const p = await get(srv.edge.url + '/obj/x', { method: 'POST' });
     assert.equal(p.status, 405);
     assert.equal(p.headers.allow, 'GET, HEAD');
   });
 
   it('does not store no-store or private answers', async () => {
     const path = '/obj/nostore?cc=no-store';
-    await get(edge.url + path);
-    const b = await get(edge.url + path);
+    await get(srv.edge.url + path);
+    const b = await get(srv.edge.url + path);
     assert.equal(b.status, 200);
-    assert.equal(await origin.count(path), 2);
+    assert.equal(await srv.origin.count(path), 2);
   });
 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CacheNode } from '../../src/cache/index.js';
 import { cacheSchema, type CacheConfig } from '../../src/config/schema.js';
@@ -69,6 +70,32 @@ export async function startNode(
   });
   const addr = await node.listen(0, '127.0.0.1');
   return { node, url: `http://127.0.0.1:${addr.port}`, close: () => node.close() };
+}
+
+export interface OriginAndNode {
+  origin: TestOrigin;
+  edge: TestNode;
+}
+
+/**
+ * The usual suite setup: registers before() starting a test origin (with `env`) and an edge in
+ * front of it (with `overrides`), and after() closing both. The returned object is filled in by
+ * before(), so read its fields inside the tests, not when the suite is declared.
+ */
+export function useOriginAndNode(
+  env: Record<string, string> = {},
+  overrides: Partial<CacheConfig> = {},
+): OriginAndNode {
+  const s = {} as OriginAndNode;
+  before(async () => {
+    s.origin = await startOrigin(env);
+    s.edge = await startNode(s.origin.url, overrides);
+  });
+  after(async () => {
+    await s.edge?.close();
+    await s.origin?.stop();
+  });
+  return s;
 }
 
 export interface Got {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { get, sleep, startNode, startOrigin, wideAgent, type TestNode, type TestOrigin } from './helpers.js';
+import { describe, it } from 'node:test';
+import { get, sleep, startNode, startOrigin, useOriginAndNode, wideAgent } from './helpers.js';
 
 /** Newest media sequence listed in a playlist body. */
 function newest(body: Buffer): number {
@@ -10,62 +10,53 @@ function newest(body: Buffer): number {
 }
 
 describe('live-aware rules', () => {
-  let origin: TestOrigin;
-  let edge: TestNode;
-  before(async () => {
-    origin = await startOrigin({ ORIGIN_TARGET_S: '1' });
-    edge = await startNode(origin.url);
-  });
-  after(async () => {
-    await edge.close();
-    await origin.stop();
-  });
+  const srv = useOriginAndNode({ ORIGIN_TARGET_S: '1' });
 
   it('holds a request for the next segment until the playlist lists it, then fetches it once', async () => {
-    const pl = await get(edge.url + '/live/hold/index.m3u8');
+    const pl = await get(srv.edge.url + '/live/hold/index.m3u8');
     assert.equal(newest(pl.body), 3);
     const agent = wideAgent(100);
-    const pending = Array.from({ length: 100 }, () => get(edge.url + '/live/hold/seg-4.m4s', { agent }));
+    const pending = Array.from({ length: 100 }, () => get(srv.edge.url + '/live/hold/seg-4.m4s', { agent }));
     await sleep(300);
-    await origin.advance('hold');
+    await srv.origin.advance('hold');
     const all = await Promise.all(pending);
     agent.destroy();
     for (const r of all) assert.equal(r.status, 200);
     // Held, never forwarded early: the origin saw exactly one request, after it existed.
-    assert.equal(await origin.count('/live/hold/seg-4.m4s'), 1);
+    assert.equal(await srv.origin.count('/live/hold/seg-4.m4s'), 1);
   });
 
   it('a held segment that never appears gets 404 no-store after ~1.5 target durations', async () => {
-    await get(edge.url + '/live/gone/index.m3u8');
+    await get(srv.edge.url + '/live/gone/index.m3u8');
     const t0 = performance.now();
-    const r = await get(edge.url + '/live/gone/seg-5.m4s');
+    const r = await get(srv.edge.url + '/live/gone/seg-5.m4s');
     const took = performance.now() - t0;
     assert.equal(r.status, 404);
     assert.equal(r.headers['cache-control'], 'no-store');
     assert.ok(took >= 1400 && took < 2500, `held ${took} ms`);
-    assert.equal(await origin.count('/live/gone/seg-5.m4s'), 0);
+    assert.equal(await srv.origin.count('/live/gone/seg-5.m4s'), 0);
   });
 
   it('never caches a 404 for a segment beyond the hold window', async () => {
-    await get(edge.url + '/live/far/index.m3u8');
-    const r = await get(edge.url + '/live/far/seg-9.m4s');
+    await get(srv.edge.url + '/live/far/index.m3u8');
+    const r = await get(srv.edge.url + '/live/far/seg-9.m4s');
     assert.equal(r.status, 404);
     assert.equal(r.headers['cache-control'], 'no-store');
-    for (let i = 0; i < 6; i++) await origin.advance('far');
-    await get(edge.url + '/live/far/index.m3u8');
-    assert.equal((await get(edge.url + '/live/far/seg-9.m4s')).status, 200);
+    for (let i = 0; i < 6; i++) await srv.origin.advance('far');
+    await get(srv.edge.url + '/live/far/index.m3u8');
+    assert.equal((await get(srv.edge.url + '/live/far/seg-9.m4s')).status, 200);
   });
 
   it('the media sequence a viewer sees never goes backwards', async () => {
-    await origin.advance('mono');
-    await origin.advance('mono');
-    const a = await get(edge.url + '/live/mono/index.m3u8');
+    await srv.origin.advance('mono');
+    await srv.origin.advance('mono');
+    const a = await get(srv.edge.url + '/live/mono/index.m3u8');
     assert.equal(newest(a.body), 5);
-    await origin.rewind('mono');
+    await srv.origin.rewind('mono');
     await sleep(600);
-    const b = await get(edge.url + '/live/mono/index.m3u8');
+    const b = await get(srv.edge.url + '/live/mono/index.m3u8');
     assert.ok(newest(b.body) >= 5, `went back to ${newest(b.body)}`);
-    assert.ok((await origin.count('/live/mono/index.m3u8')) >= 2);
+    assert.ok((await srv.origin.count('/live/mono/index.m3u8')) >= 2);
   });
 });
 
