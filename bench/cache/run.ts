@@ -5,7 +5,7 @@
  * average around each contender (the machine is shared), and the waiter-lag floor of a bare
  * node:http server. `npx tsx bench/cache/run.ts [--quick]`
  */
-import { readFileSync } from 'node:fs';
+import { loadavg } from '../lib/loadavg.js';
 import { memoryPerWaiter, synchronizedMiss, warmAgent, wrk, type MissResult } from './load.js';
 import { startCorral, startFloor, startNginx, startOrigin, startVarnish, type Proc } from './servers.js';
 
@@ -25,7 +25,7 @@ interface Row {
   loadAfter: number;
 }
 
-const load1 = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+const load1 = () => loadavg()[0]!;
 
 async function measure(name: string, start: (up: string) => Promise<Proc>, origin: Proc): Promise<Row> {
   const proxy = await start(origin.url);

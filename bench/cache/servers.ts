@@ -4,12 +4,14 @@
  * is stopped at the end; nothing is daemonised, nothing outside a temp dir is written.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../lib/net.js';
+import { descendantsOf, rssBytes } from '../lib/procfs.js';
 
 export interface Proc {
   name: string;
@@ -23,44 +25,9 @@ export interface Proc {
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function children(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(d), ...children(Number(d)));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
-
 /** Resident memory of a process tree, bytes. */
 export function rssOf(pids: number[]): number {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      total += Number(m?.[1] ?? 0) * 1024;
-    } catch {
-      // gone
-    }
-  }
-  return total;
+  return pids.reduce((total, pid) => total + (rssBytes(pid) || 0), 0); // 0: gone
 }
 
 async function waitForPort(port: number, ms = 10_000): Promise<void> {
@@ -124,7 +91,7 @@ export async function startCorral(upstream: string, workers = 1): Promise<Proc> 
   const p = await nodeChild(name, here('./corral-node.ts'), [upstream, String(workers)], ['--expose-gc']);
   const pid = p.pids()[0]!;
   // A cluster primary's workers are its children: count their memory too.
-  return { ...p, pids: () => [pid, ...children(pid)] };
+  return { ...p, pids: () => [pid, ...descendantsOf(pid)] };
 }
 
 /** A bare node:http server that answers N parked requests at once (the waiter-lag floor). */
@@ -176,7 +143,7 @@ http {
   return {
     name: 'nginx',
     url: `http://127.0.0.1:${port}`,
-    pids: () => [child.pid!, ...children(child.pid!)],
+    pids: () => [child.pid!, ...descendantsOf(child.pid!)],
     stop: stopper(child, dir),
   };
 }
@@ -212,7 +179,7 @@ export async function startVarnish(upstream: string): Promise<Proc> {
   return {
     name: 'varnish',
     url: `http://127.0.0.1:${port}`,
-    pids: () => [child.pid!, ...children(child.pid!)],
+    pids: () => [child.pid!, ...descendantsOf(child.pid!)],
     stop: stopper(child, dir),
   };
 }

@@ -16,8 +16,9 @@ import { Origin, createStore } from '../../src/origin/index.js';
 import { CacheNode } from '../../src/cache/index.js';
 import { Packager } from '../../src/package/registry.js';
 import { pino } from 'pino';
-import { broadcast, stopBroadcast } from './media.js';
-import { httpGet, sleep, summarize, type Procs, type Summary } from './util.js';
+import { broadcast, stopBroadcast } from '../lib/media.js';
+import { sleep, type Procs } from '../lib/procs.js';
+import { httpGet, summarize, type Summary } from './util.js';
 
 export interface AvailabilityOptions {
   input: string;

@@ -5,11 +5,12 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FFMPEG, broadcast, stopBroadcast } from './media.js';
-import { cpuSeconds, freePort, sleep, waitListening, type Child, type Procs } from './util.js';
-
-const CORRAL_BIN = fileURLToPath(new URL('../../bin/corral', import.meta.url));
+import { startCorral as startCorralChild } from '../lib/corral.js';
+import { nextSeq } from '../lib/hls.js';
+import { FFMPEG, broadcast, stopBroadcast } from '../lib/media.js';
+import { freePort, waitListening } from '../lib/net.js';
+import { cpuSeconds, rssBytes } from '../lib/procfs.js';
+import { sleep, type Child, type Procs } from '../lib/procs.js';
 
 export interface CpuOptions {
   input: string;
@@ -57,13 +58,12 @@ async function sample(
   const c1 = total();
   const wall = (performance.now() - t0) / 1000;
   const s1 = await progress();
+  if (Number.isNaN(c0 + c1))
+    throw new Error(`a measured process (${pids.join(', ')}) exited during the window`);
   return { cpu: (c1 - c0) / wall, pace: Math.round(((s1 - s0) / wall) * 100) / 100 };
 }
 
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
+const rssMiB = (pid: number) => Math.round(rssBytes(pid) / (1024 * 1024));
 
 interface Corral {
   child: Child;
@@ -77,42 +77,22 @@ async function startCorral(procs: Procs): Promise<Corral> {
   let rtmp = '';
   let play = '';
   const log: string[] = [];
-  const child = procs.start(
-    'corral',
-    process.execPath,
-    [
-      CORRAL_BIN,
-      'start',
-      ...['--http-port', '0', '--origin-port', '0', '--rtmp-port', '0', '--rtmps-port', '0'],
-      ...['--rtmp-host', '127.0.0.1', '--rtmps-host', '127.0.0.1', '--log-level', 'warn'],
-      // Passthrough only: the job ffmpeg -c copy does. The ABR ladder (on by default) would run
-      // x264 in child processes that /proc/PID/stat of corral does not even count.
-      ...['--set', 'transcode.enabled=false'],
-    ],
-    {
-      onLine: (line) => {
-        const pub = /publish:\s+(rtmp:\/\/\S+)\/live\/NAME/.exec(line);
-        if (pub) rtmp = pub[1]!;
-        const pl = /play:\s+(http:\/\/\S+)\/live\/NAME/.exec(line);
-        if (pl) play = pl[1]!;
-        // Anything that is not the banner is a log line (warn and above): keep it for the report.
-        if (!/^\s*(player|publish|play|metrics):/.test(line) && log.length < 200) log.push(line);
-      },
+  const child = await startCorralChild(procs, {
+    // Passthrough only: the job ffmpeg -c copy does. The ABR ladder (on by default) would run
+    // x264 in child processes that /proc/PID/stat of corral does not even count.
+    args: ['--set', 'transcode.enabled=false'],
+    onLine: (line) => {
+      const pub = /publish:\s+(rtmp:\/\/\S+)\/live\/NAME/.exec(line);
+      if (pub) rtmp = pub[1]!;
+      const pl = /play:\s+(http:\/\/\S+)\/live\/NAME/.exec(line);
+      if (pl) play = pl[1]!;
+      // Anything that is not the banner is a log line (warn and above): keep it for the report.
+      if (!/^\s*(player|publish|play|metrics):/.test(line) && log.length < 200) log.push(line);
     },
-  );
-  const deadline = Date.now() + 30_000;
-  while (!(rtmp && play)) {
-    if (!procs.running(child)) throw new Error(`corral exited at start:\n${child.tail.join('\n')}`);
-    if (Date.now() > deadline) throw new Error(`corral did not print its URLs:\n${child.tail.join('\n')}`);
-    await sleep(50);
-  }
+    ready: () => !!(rtmp && play),
+    what: 'URLs printed',
+  });
   return { child, rtmp, play, log };
-}
-
-/** The next media sequence number of a media playlist: how many segments were made so far. */
-function nextSeq(text: string): number {
-  const seq = /#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text);
-  return Number(seq?.[1] ?? 0) + (text.match(/^#EXTINF/gm)?.length ?? 0);
 }
 
 async function fetchNextSeq(url: string): Promise<number> {

@@ -8,15 +8,17 @@
  * removed on the way out, error or Ctrl-C included. Results: a table on stdout and
  * bench/ingest/last-run.json.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { numberFlag } from '../lib/flags.js';
+import { startBench } from '../lib/harness.js';
+import { loadavg } from '../lib/loadavg.js';
+import { prepareSource } from '../lib/media.js';
+import { clockTicks } from '../lib/procfs.js';
+import { writeResults } from '../lib/results.js';
 import { measureAvailability, type AvailabilityResult } from './availability.js';
 import { measureCpu, type CpuResult } from './cpu.js';
-import { prepareInput } from './media.js';
-import { Procs, clockTicks, type Summary } from './util.js';
+import type { Summary } from './util.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -43,14 +45,7 @@ if (flags.help) {
   process.exit(0);
 }
 
-function num(name: keyof typeof flags, min: number, max: number): number {
-  const v = Number(flags[name]);
-  if (!Number.isFinite(v) || v < min || v > max) {
-    console.error(`--${name} must be a number in ${min}..${max}`);
-    process.exit(2);
-  }
-  return v;
-}
+const num = (name: keyof typeof flags, min: number, max: number) => numberFlag(flags[name], name, min, max);
 
 const seconds = num('seconds', 5, 600);
 const pollMs = num('poll-ms', 1, 1000);
@@ -69,26 +64,7 @@ const budgetS =
   (doAvail ? seconds + 40 : 0) +
   (doCpu ? (1 + (multi > 0 ? 1 : 0)) * (3 * cpuWarmup + 2 * cpuWindow + 30) : 0);
 
-const procs = new Procs();
-const dir = mkdtempSync(join(tmpdir(), 'corral-bench-ingest-'));
-let cleaned = false;
-async function cleanup(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  await procs.stopAll();
-  rmSync(dir, { recursive: true, force: true });
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping children and removing ${dir}`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
-const deadline = setTimeout(() => {
-  console.error(`bench exceeded its ${budgetS} s budget; aborting`);
-  void cleanup().then(() => process.exit(1));
-}, budgetS * 1000);
-deadline.unref();
+const { procs, dir, run } = startBench({ name: 'ingest', budgetS });
 
 const fmt = (s: Summary) =>
   `${s.p50.toFixed(1).padStart(7)} ${s.p95.toFixed(1).padStart(7)} ${s.max.toFixed(1).padStart(7)}`;
@@ -140,13 +116,12 @@ function printCpu(c: CpuResult): void {
 async function main(): Promise<void> {
   const started = new Date();
   // Other work on the machine skews both figures; the load average at start and end says how much.
-  const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
-  const loadAtStart = load();
+  const loadAtStart = loadavg();
   console.log(
     `ingest bench: ${cpus().length} CPUs, load ${loadAtStart.join(' ')}, CLK_TCK ${clockTicks()}, temp ${dir}`,
   );
   console.log(`encoding ${inputS} s of 720p30 + AAC input (x264 veryfast, 1 s GOP, B-frames)...`);
-  const input = await prepareInput(procs, dir, inputS);
+  const input = await prepareSource(procs, dir, inputS);
   const out: Record<string, unknown> = {
     date: started.toISOString(),
     command: `npx tsx bench/ingest/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
@@ -188,21 +163,9 @@ async function main(): Promise<void> {
     console.log(`\nserver warnings/errors (${logs.length}), first ones:`);
     for (const l of logs.slice(0, 10)) console.log(`  ${l.slice(0, 300)}`);
   }
-  out.loadAtEnd = load();
+  out.loadAtEnd = loadavg();
   out.serverLog = logs.slice(0, 20).map((l) => l.slice(0, 300));
-  const file = fileURLToPath(new URL('./last-run.json', import.meta.url));
-  // Formatted as the repo's prettier would, so `npm test`'s format check passes after a run.
-  const prettier = await import('prettier');
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  writeFileSync(file, await prettier.format(JSON.stringify(out), { ...options, parser: 'json' }));
-  console.log(`\nwrote ${file}`);
+  await writeResults(new URL('./last-run.json', import.meta.url), out);
 }
 
-try {
-  await main();
-} catch (e) {
-  console.error(`ingest bench failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await run(main);

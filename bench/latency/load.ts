@@ -9,21 +9,16 @@
  * corral_cache_upstream_fetches_total gives that tier's upstream requests.
  */
 import { fileURLToPath } from 'node:url';
-import { CORRAL_BIN, broadcast, livePlaylist, startCorral } from './corral.js';
+import { CORRAL_BIN } from '../lib/corral.js';
+import { loadavg } from '../lib/loadavg.js';
+import { broadcast } from '../lib/media.js';
+import { freePort } from '../lib/net.js';
+import { cpuSeconds } from '../lib/procfs.js';
+import { sleep, type Child, type Procs } from '../lib/procs.js';
+import { percentile } from '../lib/stats.js';
+import { livePlaylist, startCorral } from './corral.js';
 import { startViewers } from './viewers.js';
-import {
-  cpuSeconds,
-  freePort,
-  loadavg,
-  percentile,
-  round,
-  scrape,
-  sleep,
-  sum,
-  until,
-  type Child,
-  type Procs,
-} from './util.js';
+import { round, scrape, sum, until } from './util.js';
 
 const TAP = fileURLToPath(new URL('./tap.ts', import.meta.url));
 

@@ -4,8 +4,13 @@
  * origin, and the page's hls.js state (window.corral) is sampled every 250 ms once playback starts.
  */
 import type { Browser } from 'playwright-core';
-import { broadcast, livePlaylist, startCorral } from './corral.js';
-import { loadavg, percentile, round, treeCpuSeconds, sleep, until, type Procs } from './util.js';
+import { loadavg } from '../lib/loadavg.js';
+import { broadcast } from '../lib/media.js';
+import { treeCpuSeconds } from '../lib/procfs.js';
+import { sleep, type Procs } from '../lib/procs.js';
+import { percentile } from '../lib/stats.js';
+import { livePlaylist, startCorral } from './corral.js';
+import { round, until } from './util.js';
 
 interface PlayerState {
   playing: boolean;

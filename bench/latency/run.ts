@@ -10,17 +10,17 @@
  * removed on the way out (error and Ctrl-C included). Results: a table on stdout and
  * bench/latency/last-run.json.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../../test/helpers/browser.js';
-import { encodeInput } from './corral.js';
+import { numberFlag as num } from '../lib/flags.js';
+import { startBench } from '../lib/harness.js';
+import { loadavg } from '../lib/loadavg.js';
+import { prepareSource } from '../lib/media.js';
+import { writeResults } from '../lib/results.js';
 import { measureLoad, type LoadResult } from './load.js';
 import { measurePlayer, type PlayerResult } from './player.js';
-import { Procs, loadavg } from './util.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -43,15 +43,6 @@ if (flags.help) {
   process.exit(0);
 }
 
-function num(v: string | undefined, name: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    console.error(`--${name} must be a number in ${min}..${max}`);
-    process.exit(2);
-  }
-  return n;
-}
-
 const seconds = num(flags.seconds, 'seconds', 5, 600);
 const loadSeconds = num(flags['load-seconds'], 'load-seconds', 5, 300);
 const settle = num(flags.settle, 'settle', 1, 60);
@@ -63,28 +54,12 @@ const loadNeedS = counts.length * (settle + loadSeconds + 6) + 30;
 const inputS = Math.ceil(Math.max(doPlayer ? seconds + 60 : 0, doLoad ? loadNeedS : 0));
 const budgetS = 180 + inputS + (doPlayer ? 2 * (seconds + 90) : 0) + (doLoad ? loadNeedS + 60 : 0);
 
-const procs = new Procs();
-const dir = mkdtempSync(join(tmpdir(), 'corral-bench-latency-'));
 let browser: Browser | undefined;
-let cleaned = false;
-async function cleanup(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  await browser?.close().catch(() => {});
-  await procs.stopAll();
-  rmSync(dir, { recursive: true, force: true });
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping children and the browser, removing ${dir}`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
-const deadline = setTimeout(() => {
-  console.error(`bench exceeded its ${budgetS} s budget; aborting`);
-  void cleanup().then(() => process.exit(1));
-}, budgetS * 1000);
-deadline.unref();
+const { procs, dir, run } = startBench({
+  name: 'latency',
+  budgetS,
+  onCleanup: async () => await browser?.close().catch(() => {}),
+});
 
 const pad = (x: unknown, n: number) => String(x).padStart(n);
 
@@ -155,7 +130,7 @@ async function main(): Promise<void> {
   };
   console.log(`latency bench: ${cpus().length} CPUs, load ${loadavg().join(' ')}, temp ${dir}`);
   console.log(`encoding ${inputS} s of 720p30 input...`);
-  const input = await encodeInput(procs, dir, inputS);
+  const input = await prepareSource(procs, dir, inputS);
   if (doPlayer) {
     browser = await launchBrowser();
     const rows: PlayerResult[] = [];
@@ -175,19 +150,7 @@ async function main(): Promise<void> {
     out.load = l;
   }
   out.loadAtEnd = loadavg();
-  const file = fileURLToPath(new URL('./last-run.json', import.meta.url));
-  // Formatted as the repo's prettier would, so `npm test`'s format check passes after a run.
-  const prettier = await import('prettier');
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  writeFileSync(file, await prettier.format(JSON.stringify(out), { ...options, parser: 'json' }));
-  console.log(`\nwrote ${file}`);
+  await writeResults(new URL('./last-run.json', import.meta.url), out);
 }
 
-try {
-  await main();
-} catch (e) {
-  console.error(`latency bench failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await run(main);

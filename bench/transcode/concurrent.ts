@@ -4,8 +4,10 @@
  * corral's own view of its transcoders (origin /metrics and the 'transcoding degraded' log).
  */
 import { corralSegments, scrape, startCorral, type DegradeEvent } from './corral.js';
-import { broadcast, stopBroadcast } from './media.js';
-import { childrenOf, load, sleep, type Child, type Procs } from './proc.js';
+import { loadavg as load } from '../lib/loadavg.js';
+import { broadcast, stopBroadcast } from '../lib/media.js';
+import { childrenOf } from '../lib/procfs.js';
+import { sleep, type Child, type Procs } from '../lib/procs.js';
 
 export interface ConcurrentOptions {
   src: string;

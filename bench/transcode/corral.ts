@@ -2,10 +2,10 @@
  * corral as the bench sees it: `bin/corral start` in its own process (so /proc counts exactly it
  * and the ffmpeg children it spawns), its origin's /metrics, and the warnings it logs.
  */
-import { fileURLToPath } from 'node:url';
-import { freePort, sleep, type Child, type Procs } from './proc.js';
-
-const CORRAL_BIN = fileURLToPath(new URL('../../bin/corral', import.meta.url));
+import { startCorral as startCorralChild } from '../lib/corral.js';
+import { nextSeq } from '../lib/hls.js';
+import { freePort } from '../lib/net.js';
+import type { Child, Procs } from '../lib/procs.js';
 
 export interface DegradeEvent {
   stream: string;
@@ -69,26 +69,15 @@ export async function startCorral(procs: Procs, transcode: boolean, sets: string
       if (c.log.length < 100) c.log.push(line.slice(0, 400));
     }
   };
-  c.child = procs.start(
-    transcode ? 'corral-abr' : 'corral-passthrough',
-    process.execPath,
-    [
-      CORRAL_BIN,
-      'start',
-      ...['--http-port', '0', '--rtmp-port', '0', '--rtmps-port', '0', '--origin-port', String(originPort)],
-      ...['--rtmp-host', '127.0.0.1', '--rtmps-host', '127.0.0.1', '--log-level', 'warn'],
-      // Default config otherwise: the default ladder and preset are what is being measured.
-      ...['--set', `transcode.enabled=${transcode}`],
-      ...sets.flatMap((kv) => ['--set', kv]),
-    ],
+  c.child = await startCorralChild(procs, {
+    name: transcode ? 'corral-abr' : 'corral-passthrough',
+    originPort,
+    // Default config otherwise: the default ladder and preset are what is being measured.
+    args: ['--set', `transcode.enabled=${transcode}`, ...sets.flatMap((kv) => ['--set', kv])],
     onLine,
-  );
-  const deadline = Date.now() + 30_000;
-  while (!c.rtmp) {
-    if (!procs.running(c.child)) throw new Error(`corral exited at start:\n${c.child.tail.join('\n')}`);
-    if (Date.now() > deadline) throw new Error(`corral printed no RTMP URL:\n${c.child.tail.join('\n')}`);
-    await sleep(50);
-  }
+    ready: () => !!c.rtmp,
+    what: 'RTMP URL printed',
+  });
   return c;
 }
 
@@ -119,12 +108,6 @@ export async function scrape(c: Corral): Promise<TranscodeSeries> {
     (m[1] === 'speed' ? out.speed : out.level).set(m[2]!, Number(m[3]));
   }
   return out;
-}
-
-/** Segments made so far in a media playlist (next media sequence number). */
-export function nextSeq(playlist: string): number {
-  const seq = /#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist);
-  return Number(seq?.[1] ?? 0) + (playlist.match(/^#EXTINF/gm)?.length ?? 0);
 }
 
 /** Segments made so far by one of corral's renditions, read straight from the origin. */

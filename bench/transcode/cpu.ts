@@ -5,9 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { corralSegments, nextSeq, scrape, startCorral, type Corral } from './corral.js';
-import { FFMPEG, broadcast, ladderCommand, stopBroadcast } from './media.js';
-import { childrenOf, freePort, load, sleep, treeCpuSeconds, waitListening, type Procs } from './proc.js';
+import { nextSeq } from '../lib/hls.js';
+import { loadavg as load } from '../lib/loadavg.js';
+import { FFMPEG, broadcast, stopBroadcast } from '../lib/media.js';
+import { freePort, waitListening } from '../lib/net.js';
+import { childrenOf, treeCpuSeconds } from '../lib/procfs.js';
+import { sleep, type Procs } from '../lib/procs.js';
+import { corralSegments, scrape, startCorral, type Corral } from './corral.js';
+import { ladderCommand } from './media.js';
 
 export interface CpuOptions {
   src: string;
@@ -44,6 +49,13 @@ type Progress = () => Promise<number>;
  * source's GOP) known to within one poll, instead of wall time that a contender running behind
  * (or catching up a backlog) would turn into more or less video than assumed.
  */
+/** CPU seconds of a process and its direct children (the ffmpeg transcoders under corral). */
+function cpuWithChildren(pid: number): number {
+  const s = treeCpuSeconds(pid, 1);
+  if (Number.isNaN(s)) throw new Error(`process ${pid} is gone`);
+  return s;
+}
+
 async function nextBoundary(progress: Progress, timeoutMs = 5000): Promise<number> {
   const first = await progress();
   const deadline = performance.now() + timeoutMs;
@@ -67,9 +79,9 @@ async function sample(
   during?: () => Promise<void>,
 ): Promise<Omit<CpuRun, 'load'>> {
   const s0 = await nextBoundary(progress);
-  const a = treeCpuSeconds(pid);
+  const a = cpuWithChildren(pid);
   const kids0 = childrenOf(pid);
-  const k0 = kids0.reduce((t, k) => t + treeCpuSeconds(k).total, 0);
+  const k0 = kids0.reduce((t, k) => t + cpuWithChildren(k), 0);
   const t0 = performance.now();
   const end = t0 + o.windowS * 1000;
   while (performance.now() < end) {
@@ -77,14 +89,14 @@ async function sample(
     await during?.();
   }
   const s1 = await nextBoundary(progress);
-  const b = treeCpuSeconds(pid);
+  const b = cpuWithChildren(pid);
   const kids1 = childrenOf(pid);
-  const k1 = kids1.reduce((t, k) => t + treeCpuSeconds(k).total, 0);
+  const k1 = kids1.reduce((t, k) => t + cpuWithChildren(k), 0);
   const wall = (performance.now() - t0) / 1000;
   const video = s1 - s0; // segments of 1 s
   return {
-    cpuPerVideoS: (b.total - a.total) / video,
-    cpuPerWallS: (b.total - a.total) / wall,
+    cpuPerVideoS: (b - a) / video,
+    cpuPerWallS: (b - a) / wall,
     // Only meaningful when the same children live through the window (no restart or degrade).
     childrenPerVideoS: kids0.join() === kids1.join() ? (k1 - k0) / video : undefined,
     windowS: Math.round(wall * 10) / 10,

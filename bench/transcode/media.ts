@@ -1,52 +1,16 @@
 /**
- * The source, the broadcaster, and the plain-ffmpeg ladder. The ladder's command line is derived
- * from corral's own buildFfmpegArgs so both sides run byte-identical filter and encoder flags;
+ * The plain-ffmpeg ladder (the source and the broadcaster are in bench/lib/media.ts). Its command
+ * line is derived from corral's own buildFfmpegArgs so both sides run byte-identical filter and encoder flags;
  * only the input (an RTMP listener or the file instead of corral's stdin pipe) and the outputs
  * (HLS fMP4 or null instead of FLV on pipes) differ.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { buildFfmpegArgs } from '../../src/transcode/args.js';
 import { planLadder, type Rung } from '../../src/transcode/ladder.js';
-import type { Child, Procs } from './proc.js';
-
-export const FFMPEG = process.env.FFMPEG_PATH || '/usr/bin/ffmpeg';
-export const SOURCE = { width: 1280, height: 720, fps: 30 };
-
-/** 720p30 test pattern + tone, x264, a fixed 1 s GOP (= corral's 1 s segments), AAC, FLV. */
-export async function prepareSource(procs: Procs, dir: string, seconds: number): Promise<string> {
-  const out = join(dir, 'src.flv');
-  const { width, height, fps } = SOURCE;
-  const child = procs.start('encode-source', FFMPEG, [
-    ...['-hide_banner', '-loglevel', 'error'],
-    ...['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`],
-    ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
-    ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
-    ...['-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0'],
-    // A realistic 720p bit rate: the test pattern alone would compress to almost nothing, and the
-    // decoder's cost (paid by both sides) grows with it.
-    ...['-b:v', '3000k', '-maxrate', '3000k', '-bufsize', '6000k'],
-    ...['-c:a', 'aac', '-b:a', '128k', '-f', 'flv', '-y', out],
-  ]);
-  const code = await child.exited;
-  if (code !== 0 || !existsSync(out))
-    throw new Error(`encoding the source failed:\n${child.tail.join('\n')}`);
-  return out;
-}
-
-/** A broadcaster: the file replayed at real time with -c copy, so it costs almost nothing. */
-export function broadcast(procs: Procs, src: string, url: string, name: string): Child {
-  return procs.start(name, FFMPEG, [
-    ...['-hide_banner', '-loglevel', 'error', '-re', '-i', src],
-    ...['-c', 'copy', '-f', 'flv', url],
-  ]);
-}
-
-/** SIGINT: ffmpeg flushes and unpublishes, as when a user stops OBS. */
-export function stopBroadcast(procs: Procs, c: Child): Promise<void> {
-  return procs.stop(c, 'SIGINT', 3000);
-}
+import { FFMPEG, SOURCE } from '../lib/media.js';
+import type { Procs } from '../lib/procs.js';
 
 /** What corral plans for the source with its default configuration (720p, 480p, 360p here). */
 export function defaultLadder(): { rungs: Rung[]; preset: string; args: string[]; outputFds: number[] } {
@@ -123,8 +87,10 @@ export async function realTimeFactor(procs: Procs, src: string, mediaS: number):
   args.unshift('-benchmark');
   let bench: RegExpExecArray | null = null;
   const t0 = performance.now();
-  const child = procs.start('ffmpeg-rtf', FFMPEG, args, (line) => {
-    bench ??= /bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(line);
+  const child = procs.start('ffmpeg-rtf', FFMPEG, args, {
+    onLine: (line) => {
+      bench ??= /bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(line);
+    },
   });
   const code = await child.exited;
   const wall = (performance.now() - t0) / 1000;

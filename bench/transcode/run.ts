@@ -9,15 +9,17 @@
  * on the way out, error or Ctrl-C included. Results: a table on stdout and
  * bench/transcode/last-run.json.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { numberFlag } from '../lib/flags.js';
+import { startBench } from '../lib/harness.js';
+import { loadavg as load } from '../lib/loadavg.js';
+import { FFMPEG, prepareSource } from '../lib/media.js';
+import { clockTicks } from '../lib/procfs.js';
+import { writeResults } from '../lib/results.js';
 import { measureConcurrent } from './concurrent.js';
 import { measureCorral, measureFfmpeg, type CpuRun } from './cpu.js';
-import { FFMPEG, defaultLadder, prepareSource, realTimeFactor } from './media.js';
-import { Procs, clockTicks, load } from './proc.js';
+import { defaultLadder, realTimeFactor } from './media.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -38,14 +40,7 @@ if (flags.help) {
   --min-speed X    concurrency: lowest cumulative ffmpeg speed that counts as real time (0.97)`);
   process.exit(0);
 }
-function num(name: keyof typeof flags, min: number, max: number): number {
-  const v = Number(flags[name]);
-  if (!Number.isFinite(v) || v < min || v > max) {
-    console.error(`--${name} must be a number in ${min}..${max}`);
-    process.exit(2);
-  }
-  return v;
-}
+const num = (name: keyof typeof flags, min: number, max: number) => numberFlag(flags[name], name, min, max);
 const windowS = num('window', 5, 120);
 const warmupS = num('warmup', 6, 60);
 const maxStreams = num('max-streams', 0, 8);
@@ -57,25 +52,8 @@ const sourceS = Math.ceil(Math.max(70, warmupS + Math.max(windowS, stepS) + 20))
 // A hard bound on the whole run: encode + RTF (~1 min each worst case) + 3 CPU phases + steps.
 const budgetS = 300 + 3 * (warmupS + windowS + 30) + maxStreams * (warmupS + stepS + 25);
 
-const procs = new Procs();
-const dir = mkdtempSync(join(tmpdir(), 'corral-bench-transcode-'));
-let cleaned = false;
-async function cleanup(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  await procs.stopAll();
-  rmSync(dir, { recursive: true, force: true });
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: stopping children, removing ${dir}`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
-setTimeout(() => {
-  console.error(`bench exceeded its ${budgetS} s budget; aborting`);
-  void cleanup().then(() => process.exit(1));
-}, budgetS * 1000).unref();
+// This bench has always given its children /dev/null as stdin (the others an unused pipe).
+const { procs, dir, run } = startBench({ name: 'transcode', budgetS, procs: { stdin: 'ignore' } });
 
 const r4 = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 10000) / 10000);
 const f4 = (x: number | undefined) => (x === undefined ? '     -' : x.toFixed(4));
@@ -225,19 +203,7 @@ async function main(): Promise<void> {
     corralWarnings: warnings.slice(0, 6).map((l) => l.slice(0, 300)),
     loadAtEnd: load(),
   };
-  const file = fileURLToPath(new URL('./last-run.json', import.meta.url));
-  // Formatted as the repo's prettier would, so the format check passes after a run.
-  const prettier = await import('prettier');
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  writeFileSync(file, await prettier.format(JSON.stringify(out), { ...options, parser: 'json' }));
-  console.log(`\nwrote ${file}`);
+  await writeResults(new URL('./last-run.json', import.meta.url), out);
 }
 
-try {
-  await main();
-} catch (e) {
-  console.error(`transcode bench failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await run(main);
