@@ -101,4 +101,45 @@ describe('hls.js switches renditions of the ladder', () => {
     assert.ok(t1 - t0 > 1, `played ${t1 - t0}s in 6 s after handing back to auto`);
     await page.close();
   });
+
+  it('ABR steps down from the top rendition when the bandwidth drops', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.viewer}/?stream=ladder`);
+    await page.waitForFunction(
+      () => (window as unknown as { corral: PlayerState }).corral.playing,
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    );
+    // On loopback the estimate is huge, so auto settles on the top rendition first.
+    await until(
+      'top rendition',
+      async () => {
+        const s = await state(page);
+        return s.levels[s.level]?.height === 720 ? true : undefined;
+      },
+      30_000,
+    );
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    // 1.2 Mb/s: below both 720p renditions (~3 Mb/s), above 360p (~0.9 Mb/s).
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 20,
+      downloadThroughput: 150_000,
+      uploadThroughput: 150_000,
+    });
+    const after = await until(
+      'ABR step-down',
+      async () => {
+        const s = await state(page);
+        const h = s.levels[s.level]?.height;
+        return s.auto && h !== undefined && h > 0 && h < 720 ? s : undefined;
+      },
+      45_000,
+    );
+    assert.ok(after.switches >= 1);
+    await page.close();
+  });
 });
