@@ -50,7 +50,8 @@ describe('hls.js switches renditions of the ladder', () => {
     await t.server.close();
   });
 
-  it('the viewer picks 360p, then 720p, then auto; every switch reaches the screen', async () => {
+  /** The player page on the ladder stream, once playback has started. */
+  async function openPlaying(): Promise<Page> {
     const page = await browser.newPage();
     await page.goto(`${t.viewer}/?stream=ladder`);
     await page.waitForFunction(
@@ -60,6 +61,11 @@ describe('hls.js switches renditions of the ladder', () => {
         timeout: 30_000,
       },
     );
+    return page;
+  }
+
+  it('the viewer picks 360p, then 720p, then auto; every switch reaches the screen', async () => {
+    const page = await openPlaying();
     const s0 = await state(page);
     const low = s0.levels.findIndex((l) => l.height === 360);
     assert.ok(low >= 0, `levels ${JSON.stringify(s0.levels)}`);
@@ -103,15 +109,7 @@ describe('hls.js switches renditions of the ladder', () => {
   });
 
   it('ABR steps down from the top rendition when the bandwidth drops', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${t.viewer}/?stream=ladder`);
-    await page.waitForFunction(
-      () => (window as unknown as { corral: PlayerState }).corral.playing,
-      undefined,
-      {
-        timeout: 30_000,
-      },
-    );
+    const page = await openPlaying();
     // On loopback the estimate is huge, so auto settles on the top rendition first.
     await until(
       'top rendition',
