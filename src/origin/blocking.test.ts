@@ -8,6 +8,7 @@ import {
   sleep,
   TRANSPORTS,
   waitHeld,
+  originPerSuite,
 } from './live-test-support.js';
 import { request, startOrigin, TOKEN, type Running } from './test-support.js';
 import type { OriginPush } from './types.js';
@@ -22,20 +23,13 @@ for (const [name, connect] of TRANSPORTS) {
   describe(`blocking playlist reload, pushed ${name}`, () => {
     let running: Running;
     let push: OriginPush;
-    let closeTransport: () => void;
     const url = (q: string) => `/${PLAYLIST}?${q}`;
     const count = (result: string) =>
       metricValue(running.registry, 'corral_origin_blocking_total', { result });
 
-    before(async () => {
-      running = await startOrigin({ immutableMaxAgeS: 3600, notFoundMaxAgeS: 1 });
-      const t = connect(running);
-      push = t.push;
-      closeTransport = () => t.close();
-    });
-    after(async () => {
-      closeTransport();
-      await running.origin.close();
+    originPerSuite(connect, (r, p) => {
+      running = r;
+      push = p;
     });
 
     it('stores the playlist state and delta it was pushed with', async () => {

@@ -1,6 +1,7 @@
+import { after, before } from 'node:test';
 import type { Registry } from '../metrics/registry.js';
 import { HttpPush } from './http-push.js';
-import { request, TOKEN, type Reply, type Running } from './test-support.js';
+import { request, startOrigin, TOKEN, type Reply, type Running } from './test-support.js';
 import type { OriginPush, PlaylistState, PushObject } from './types.js';
 
 /** Helpers for the LL-HLS origin tests (not part of the public API). */
@@ -18,6 +19,28 @@ export const TRANSPORTS: Array<[string, (r: Running) => { push: OriginPush; clos
     },
   ],
 ];
+
+/**
+ * One origin and one push transport for a describe block: started in before(), handed to `use`,
+ * closed in after().
+ */
+export function originPerSuite(
+  connect: (r: Running) => { push: OriginPush; close(): void },
+  use: (running: Running, push: OriginPush) => void,
+): void {
+  let running: Running | undefined;
+  let close = () => undefined as void;
+  before(async () => {
+    running = await startOrigin({ immutableMaxAgeS: 3600, notFoundMaxAgeS: 1 });
+    const t = connect(running);
+    close = () => t.close();
+    use(running, t.push);
+  });
+  after(async () => {
+    close();
+    await running?.origin.close();
+  });
+}
 
 /**
  * A live playlist version. The body names its state, so a test can tell which version answered;

@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DiskStore } from './disk-store.js';
-import { metricValue, part, pending, playlist, sleep, TRANSPORTS, waitHeld } from './live-test-support.js';
+import {
+  metricValue,
+  part,
+  pending,
+  playlist,
+  sleep,
+  TRANSPORTS,
+  waitHeld,
+  originPerSuite,
+} from './live-test-support.js';
 import { request, startOrigin, type Running } from './test-support.js';
 import type { OriginPush } from './types.js';
 
@@ -19,17 +28,10 @@ for (const [name, connect] of TRANSPORTS) {
   describe(`preload hint, pushed ${name}`, () => {
     let running: Running;
     let push: OriginPush;
-    let closeTransport: () => void;
 
-    before(async () => {
-      running = await startOrigin({ immutableMaxAgeS: 3600, notFoundMaxAgeS: 1 });
-      const t = connect(running);
-      push = t.push;
-      closeTransport = () => t.close();
-    });
-    after(async () => {
-      closeTransport();
-      await running.origin.close();
+    originPerSuite(connect, (r, p) => {
+      running = r;
+      push = p;
     });
 
     it('holds GET and HEAD for the hinted part, then serves the whole part when it is put', async () => {
