@@ -35,6 +35,15 @@ export const ingestLimitsSchema = z.strictObject({
     .int()
     .min(4096)
     .default(32 << 20),
+  /**
+   * Memory held for all connections' unfinished input together. Without it 200 connections could
+   * each hold maxBufferedBytes; the connection whose input crosses it is closed.
+   */
+  maxTotalBufferedBytes: z
+    .number()
+    .int()
+    .min(4096)
+    .default(256 << 20),
   /** A handshake slower than this is a scanner or a stuck peer. */
   handshakeTimeoutMs: z.number().int().min(100).default(10_000),
   /** No bytes for this long from a connection: drop it (publishers send continuously). */

@@ -6,9 +6,11 @@ import { MSG } from './protocol.js';
  * messages. Set Chunk Size and Abort are applied here because they change how the very next chunk
  * is parsed; every other message (control ones included) is returned to the caller.
  *
- * Memory is bounded: a message's declared length is checked before any payload is kept, payload
- * is kept only as it arrives (never pre-allocated from the declared length), and the partial
- * payload held across all chunk streams is capped.
+ * Memory is bounded by what it really costs, not by payload bytes: a message's declared length is
+ * checked before any payload is kept; each unfinished message is ONE buffer that grows
+ * geometrically as payload arrives (never pre-allocated from the declared length, never one Buffer
+ * per chunk, which at chunk size 1 cost ~100 bytes of heap per payload byte), and the limit counts
+ * those buffers' capacity plus a fixed cost per chunk stream.
  */
 
 export interface RtmpMessage {
@@ -24,9 +26,14 @@ export interface ChunkReaderLimits {
   maxChunkSize: number;
   maxMessageSize: number;
   maxChunkStreams: number;
-  /** Payload bytes of unfinished messages held across all chunk streams. */
+  /** Memory held for unfinished messages across all chunk streams (buffer capacity, not payload). */
   maxBufferedBytes: number;
 }
+
+/** What one chunk stream's state costs beyond its buffer (object, map entry), charged per stream. */
+export const CHUNK_STREAM_COST = 256;
+/** First allocation for a multi-chunk message; it doubles from there up to the declared length. */
+const FIRST_CAPACITY = 16 * 1024;
 
 interface StreamState {
   csid: number;
@@ -37,7 +44,8 @@ interface StreamState {
   length: number;
   typeId: number;
   streamId: number;
-  parts: Buffer[];
+  /** The unfinished message's payload so far; capacity never exceeds the declared length. */
+  buf: Buffer | undefined;
   received: number;
 }
 
@@ -53,6 +61,7 @@ export class ChunkReader {
   /** The chunk whose payload is being read, and how many payload bytes it still has. */
   #current: StreamState | undefined;
   #chunkRemaining = 0;
+  /** Capacity of every unfinished message's buffer. */
   #buffered = 0;
   #bytesIn = 0;
 
@@ -67,9 +76,9 @@ export class ChunkReader {
     return this.#bytesIn;
   }
 
-  /** Payload bytes held for unfinished messages plus any partial header. */
+  /** Memory held for this connection's input: message buffers, chunk streams, a partial header. */
   get bufferedBytes(): number {
-    return this.#buffered + this.#leftover.length;
+    return this.#buffered + this.#streams.size * CHUNK_STREAM_COST + this.#leftover.length;
   }
 
   /** Feed bytes; returns every message they complete. Throws CorralError on bad input. */
@@ -130,7 +139,7 @@ export class ChunkReader {
         length: 0,
         typeId: 0,
         streamId: 0,
-        parts: [],
+        buf: undefined,
         received: 0,
       };
       this.#streams.set(csid, st);
@@ -194,24 +203,40 @@ export class ChunkReader {
   #readPayload(buf: Buffer, off: number, out: RtmpMessage[]): number {
     const st = this.#current!;
     const n = Math.min(this.#chunkRemaining, buf.length - off);
-    if (this.#buffered + n > this.limits.maxBufferedBytes) {
-      limit(`more than ${this.limits.maxBufferedBytes} bytes of unfinished messages`);
-    }
-    st.parts.push(Buffer.from(buf.subarray(off, off + n)));
-    st.received += n;
-    this.#buffered += n;
+    const need = st.received + n;
+    const capacity = st.buf?.length ?? 0;
+    if (need > capacity) this.#grow(st, need, capacity);
+    buf.copy(st.buf!, st.received, off, off + n);
+    st.received = need;
     this.#chunkRemaining -= n;
     if (this.#chunkRemaining === 0) this.#finishChunk(st, out);
     return off + n;
   }
 
+  /** Replace the message buffer by one at least `need` bytes long, charging the new capacity first. */
+  #grow(st: StreamState, need: number, capacity: number): void {
+    const next = Math.min(st.length, Math.max(need, capacity * 2, FIRST_CAPACITY));
+    if (this.#buffered - capacity + next > this.limits.maxBufferedBytes) {
+      limit(`more than ${this.limits.maxBufferedBytes} bytes of unfinished messages`);
+    }
+    const grown = Buffer.allocUnsafe(next);
+    if (st.buf) st.buf.copy(grown, 0, 0, st.received);
+    st.buf = grown;
+    this.#buffered += next - capacity;
+  }
+
+  #release(st: StreamState): void {
+    this.#buffered -= st.buf?.length ?? 0;
+    st.buf = undefined;
+    st.received = 0;
+  }
+
   #finishChunk(st: StreamState, out: RtmpMessage[]): void {
     this.#current = undefined;
     if (st.received < st.length) return;
-    const payload = st.parts.length === 1 ? st.parts[0]! : Buffer.concat(st.parts, st.received);
-    this.#buffered -= st.received;
-    st.parts = [];
-    st.received = 0;
+    // Capacity is capped at the declared length, so a finished buffer is exactly the payload.
+    const payload = st.buf ?? Buffer.alloc(0);
+    this.#release(st);
     const msg: RtmpMessage = {
       csid: st.csid,
       typeId: st.typeId,
@@ -237,9 +262,6 @@ export class ChunkReader {
   #abort(payload: Buffer): void {
     if (payload.length < 4) throw new CorralError('RTMP_PROTOCOL', 'Abort message too short');
     const st = this.#streams.get(payload.readUInt32BE(0));
-    if (!st) return;
-    this.#buffered -= st.received;
-    st.parts = [];
-    st.received = 0;
+    if (st) this.#release(st);
   }
 }

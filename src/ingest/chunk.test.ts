@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChunkReader, type ChunkReaderLimits, type RtmpMessage } from './chunk-reader.js';
+import { CHUNK_STREAM_COST, ChunkReader, type ChunkReaderLimits, type RtmpMessage } from './chunk-reader.js';
 import { ChunkWriter, type OutMessage } from './chunk-writer.js';
 import { isCorralError } from '../util/errors.js';
 
@@ -31,7 +31,8 @@ test('chunk reader: fmt 0 single chunk', () => {
   const out = r.push(hex('03 0003e8 000004 14 01000000 deadbeef'));
   assert.deepEqual(out, [msg(3, 20, 1, 1000, hex('deadbeef'))]);
   assert.equal(r.bytesReceived, 16);
-  assert.equal(r.bufferedBytes, 0);
+  // No message is held; the one chunk stream's state is.
+  assert.equal(r.bufferedBytes, CHUNK_STREAM_COST);
 });
 
 test('chunk reader: fmt 0 then fmt 3 continuation at the default chunk size 128', () => {
@@ -145,7 +146,7 @@ test('chunk reader: truncated input waits for more (fed one byte at a time)', ()
     out.push(...got);
   }
   assert.deepEqual(out, expected);
-  assert.equal(r.bufferedBytes, 0);
+  assert.equal(r.bufferedBytes, 2 * CHUNK_STREAM_COST);
 });
 
 test('chunk reader: Set Chunk Size applies to the next chunk', () => {
@@ -169,7 +170,7 @@ test('chunk reader: Abort discards a partial message', () => {
     ]),
   );
   assert.deepEqual(out, [msg(4, 9, 1, 5, hex('77'))]);
-  assert.equal(r.bufferedBytes, 0);
+  assert.equal(r.bufferedBytes, 2 * CHUNK_STREAM_COST);
 });
 
 function assertCode(fn: () => unknown, code: 'RTMP_LIMIT' | 'RTMP_PROTOCOL', re: RegExp) {
@@ -211,13 +212,40 @@ test('chunk reader rejects: too many chunk streams', () => {
 });
 
 test('chunk reader rejects: partial messages across streams beyond the buffer bound', () => {
-  const r = new ChunkReader({ ...limits, maxBufferedBytes: 600 });
-  // Each stream announces 100 KB and sends one 128-byte chunk: the sum, not one message, is the threat.
+  const r = new ChunkReader({ ...limits, maxBufferedBytes: 70_000 });
+  // Each stream announces 100 KB and sends one 128-byte chunk: the sum, not one message, is the
+  // threat, and what counts is the buffer each holds (16 KiB to start), not the 128 bytes sent.
   const start = (csid: number) =>
     Buffer.concat([Buffer.from([csid]), hex('000000 0186a0 09 01000000'), bytes(128)]);
   for (let csid = 3; csid < 7; csid++) r.push(start(csid));
-  assert.equal(r.bufferedBytes, 512);
+  assert.equal(r.bufferedBytes, 4 * (16 * 1024 + CHUNK_STREAM_COST));
   assertCode(() => r.push(start(7)), 'RTMP_LIMIT', /unfinished messages/);
+});
+
+test('chunk reader regression: a 16 MiB message sent one byte per chunk is held in one buffer', () => {
+  // The reported crash: chunk size 1, one Buffer per chunk, ~100 bytes of heap per byte sent while
+  // the limit counted payload. Now the charge is the buffer's capacity, at most 2x the payload.
+  const r = new ChunkReader({ ...limits, maxMessageSize: 16 << 20, maxBufferedBytes: 32 << 20 });
+  r.push(hex('02 000000 000004 01 00000000 00000001')); // Set Chunk Size 1
+  const sent = 300_000;
+  const parts = [hex('03 000000 ffffff 09 01000000'), Buffer.from([0x55])];
+  for (let i = 1; i < sent; i++) parts.push(Buffer.from([0xc3, i & 0xff]));
+  assert.deepEqual(r.push(Buffer.concat(parts)), []);
+  const held = r.bufferedBytes - 2 * CHUNK_STREAM_COST;
+  assert.ok(held >= sent && held <= 2 * sent, `charged ${held} bytes for ${sent} sent`);
+});
+
+test('chunk reader: a message fed one byte per chunk arrives whole and exact', () => {
+  const p = bytes(40_000, 7);
+  const r = new ChunkReader(limits);
+  const wire = [
+    hex('02 000000 000004 01 00000000 00000001'),
+    hex('03 000000 009c40 09 01000000'),
+    p.subarray(0, 1),
+  ];
+  for (let i = 1; i < p.length; i++) wire.push(hex('c3'), p.subarray(i, i + 1));
+  assert.deepEqual(r.push(Buffer.concat(wire)), [msg(3, 9, 1, 0, p)]);
+  assert.equal(r.bufferedBytes, 2 * CHUNK_STREAM_COST);
 });
 
 test('chunk reader rejects: a new chunk stream that does not start with fmt 0', () => {

@@ -190,3 +190,61 @@ test('server: RTMPS publish, and a TLS handshake failure is logged, counted and 
     await server.close();
   }
 });
+
+/** Chunk size 1, then `bytes` of an unfinished 16 MiB video message, one payload byte per chunk. */
+function smallChunkFlood(c: TestRtmpClient, bytes: number, csid = 4): void {
+  c.write(c.writer.setChunkSize(1));
+  // fmt 0 header, then payload byte 0; every later byte is a 1-byte fmt 3 header plus one payload byte.
+  const wire = Buffer.alloc(11 + 2 * bytes);
+  Buffer.from([csid, 0, 0, 0, 0xff, 0xff, 0xff, 9, 1, 0, 0, 0]).copy(wire);
+  for (let i = 1; i < bytes; i++) wire[11 + 2 * i] = 0xc0 | csid;
+  c.write(wire);
+}
+
+test('server regression: a small-chunk flood is charged its real memory and closed per connection', async () => {
+  // Payload counting let 700 KB through a 1 MB limit while it cost ~70 MB of heap; the message
+  // buffer's capacity (1 MiB once 700 KB arrived) is what is charged now.
+  const { server, port } = await startServer({ maxBufferedBytes: 1_000_000 });
+  const errors: RtmpServerEvents['connectionError'][] = [];
+  server.on('connectionError', (e) => errors.push(e));
+  try {
+    const bad = await TestRtmpClient.connect(port);
+    smallChunkFlood(bad, 700_000);
+    await until(() => bad.isClosed, 5000);
+    assert.equal(errors[0]?.code, 'RTMP_LIMIT');
+  } finally {
+    await server.close();
+  }
+});
+
+test('server: floods on several connections are bounded together; a publisher keeps going', async () => {
+  const { server, target, port, registry } = await startServer({ maxTotalBufferedBytes: 1_500_000 });
+  const errors: RtmpServerEvents['connectionError'][] = [];
+  server.on('connectionError', (e) => errors.push(e));
+  try {
+    const good = await TestRtmpClient.connect(port);
+    const { streamId } = await good.publish('live', 'steady');
+    const first = await TestRtmpClient.connect(port);
+    smallChunkFlood(first, 600_000);
+    // Let the server take in all of the first flood, so that the second is the one that crosses.
+    for (let t = Date.now(); Date.now() - t < 5000;) {
+      if ((await metricValue(registry, 'corral_rtmp_bytes_received_total'))! > 1_200_000) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const second = await TestRtmpClient.connect(port);
+    smallChunkFlood(second, 600_000);
+    await until(() => second.isClosed, 5000);
+    assert.equal(errors.at(-1)?.code, 'RTMP_LIMIT');
+    assert.match(errors.at(-1)!.message, /all connections together/);
+    assert.equal(first.isClosed, false, 'the connection under the budget is not touched');
+    assert.equal(good.isClosed, false);
+    // The publisher's media still flows after the flood was cut off.
+    good.send(8, Buffer.from([0xaf, 0x00, 0x12, 0x10]), { csid: 6, streamId });
+    await until(() => target.streams[0]!.events.some((e) => e.kind === 'audioConfig'));
+    assert.deepEqual(target.streams[0]!.ends, []);
+    first.destroy();
+    good.destroy();
+  } finally {
+    await server.close();
+  }
+});

@@ -39,6 +39,8 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
   /** Every accepted raw socket, TLS ones included while they handshake: what the cap counts. */
   readonly #sockets = new Set<net.Socket>();
   readonly #sessions = new Set<RtmpSession>();
+  /** Input memory held by every session together (what maxTotalBufferedBytes bounds). */
+  #held = 0;
   #nextId = 0;
 
   constructor(opts: RtmpServerOptions) {
@@ -212,15 +214,27 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       session.fail(new CorralError('RTMP_TIMEOUT', `no data for ${limits.idleTimeoutMs} ms`));
     });
 
+    let charged = 0;
+    const settle = (): number => {
+      const now = session.bufferedBytes;
+      this.#held += now - charged;
+      charged = now;
+      return now;
+    };
     socket.on('data', (data: Buffer) => {
       this.#metrics.bytes(data.length);
       session.feed(data);
       // Inbound state is bounded inside the session; outbound grows only if the peer stops reading.
-      if (
-        session.bufferedBytes > limits.maxBufferedBytes ||
-        socket.writableLength > limits.maxBufferedBytes
-      ) {
+      const held = settle();
+      if (held > limits.maxBufferedBytes || socket.writableLength > limits.maxBufferedBytes) {
         session.fail(new CorralError('RTMP_LIMIT', `more than ${limits.maxBufferedBytes} bytes buffered`));
+      } else if (this.#held > limits.maxTotalBufferedBytes) {
+        session.fail(
+          new CorralError(
+            'RTMP_LIMIT',
+            `all connections together hold more than ${limits.maxTotalBufferedBytes} bytes of input`,
+          ),
+        );
       }
     });
     socket.on('error', (e) => log.debug({ err: describeError(e) }, 'socket error'));
@@ -229,6 +243,8 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       clearTimeout(linger);
       this.#sessions.delete(session);
       session.closed();
+      this.#held -= charged;
+      charged = 0;
       log.debug('connection closed');
     });
   }

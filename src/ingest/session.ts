@@ -30,6 +30,9 @@ export interface SessionHooks {
   failed(info: { code: ErrorCode; message: string }): void;
 }
 
+/** Heap cost of one queued message beyond its payload (message object, Buffer object), measured ~370 B. */
+const QUEUED_MESSAGE_COST = 384;
+
 export type EndReason = 'unpublish' | 'disconnect' | 'error';
 
 export interface SessionOptions {
@@ -125,7 +128,9 @@ export class RtmpSession {
 
   #enqueue(m: RtmpMessage): void {
     this.#queue.push(m);
-    this.#queuedBytes += m.payload.length;
+    // An empty message still costs its object and Buffer: charge that, or zero-length messages
+    // would queue for free.
+    this.#queuedBytes += m.payload.length + QUEUED_MESSAGE_COST;
     if (this.bufferedBytes > this.#o.limits.maxBufferedBytes) {
       throw new CorralError('RTMP_LIMIT', `more than ${this.#o.limits.maxBufferedBytes} bytes queued`);
     }
