@@ -1,7 +1,5 @@
 import http from 'node:http';
-import { parseArgs, flagsToOverrides, type FlagSpec } from './args.js';
-import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import { parseArgs, type FlagSpec } from './args.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { CorralError, describeError, isCorralError } from '../util/errors.js';
 import { closeAll, startIngestNode, startOriginNode, startServer, urlOf, type Closer } from './server.js';
@@ -10,7 +8,8 @@ import { locateFfmpeg } from '../transcode/ffmpeg-path.js';
 import { DEMO_FLAGS, INGEST_ONLY_FLAGS, ORIGIN_ONLY_FLAGS, START_FLAGS, flagHelp } from './flags.js';
 import { HttpPush } from '../origin/index.js';
 import { createRegistry, serveMetrics } from '../metrics/registry.js';
-import { runCacheCli } from '../cache/cli.js';
+import { cacheFlags, runCacheCli } from './cache.js';
+import { configFrom as loadFrom, waitForSignal } from './config.js';
 
 const USAGE = `corral: live streaming that survives the spike
 
@@ -30,22 +29,8 @@ Play:     http://HOST:8080/live/NAME/index.m3u8   (player page: http://HOST:8080
 
 Every setting has an env twin: CORRAL_<SECTION>__<KEY>, e.g. CORRAL_RTMP__PORT=1935.`;
 
-/** Flags that steer a command rather than set configuration. */
-const COMMAND_FLAGS = ['demo-size', 'demo-name', 'origin', 'metrics-port', 'config'];
-
-function configFrom(flags: Map<string, string>, spec: Record<string, FlagSpec>): Config {
-  const rest = new Map([...flags].filter(([k]) => !COMMAND_FLAGS.includes(k)));
-  for (const k of flags.keys())
-    if (!(k in spec) && k !== 'set')
-      throw new CorralError('CONFIG_INVALID', `unknown flag --${k} (see --help)`);
-  return loadConfig({ file: flags.get('config'), env: process.env, overrides: flagsToOverrides(rest, spec) });
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+function configFrom(flags: Map<string, string>, spec: Record<string, FlagSpec>) {
+  return loadFrom(flags, spec, process.env);
 }
 
 async function runStart(flags: Map<string, string>, demo: boolean): Promise<void> {
@@ -161,8 +146,9 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'edge' || cmd === 'shield') {
       if (args.flags.has('help')) {
         console.log(
-          `corral ${cmd} --listen HOST:PORT --upstream URL [--name NAME] [--max-bytes N] [--hold-timeout-ms N] [--workers N] [--log-level L]\n\n` +
-            'A coalescing cache node in front of any HTTP origin (or another corral tier).',
+          `corral ${cmd} --listen HOST:PORT --upstream URL [flags]\n\n` +
+            'A coalescing cache node in front of any HTTP origin (or another corral tier).\n\n' +
+            flagHelp(cacheFlags(cmd)),
         );
         return 0;
       }

@@ -233,12 +233,21 @@ export type TranscodeConfig = z.infer<typeof transcodeSchema>;
 
 /**
  * The shield is the same component as the edge with its own defaults: it serves many edges, so
- * it hands a stalled fetch off sooner than they do (their waiters then never need a hand-off).
+ * it hands a stalled fetch off sooner than they do (their waiters then never need a hand-off),
+ * holds a region's working set rather than a POP's, and keeps more sockets to the origin for the
+ * pass-through traffic of all those edges. `corral shield` and the shield in `corral start` both
+ * read this section.
  */
 export const shieldSchema = cacheSchema.extend({
   port: port.default(8082),
   name: z.string().default('shield'),
   holdTimeoutMs: z.number().int().min(10).max(60_000).default(1_500),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1 << 20)
+    .default(1 << 30),
+  upstreamSockets: z.number().int().min(1).max(10_000).default(512),
 });
 
 export const configSchema = z.strictObject({
@@ -266,7 +275,7 @@ export const configSchema = z.strictObject({
   ingest: ingestLimitsSchema.prefault({}),
   package: packageSchema.prefault({}),
   origin: originSchema.prefault({}),
-  /** The edge: the viewer port. */
+  /** The edge: the viewer port of `corral start`, and `corral edge`. */
   cache: cacheSchema.prefault({}),
   /**
    * The regional shield between the edge and the origin in `corral start` (same component,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCacheArgs } from '../../src/cache/cli.js';
 import { bodyBytes, get, sleep, useOriginAndNode, wideAgent } from './helpers.js';
 
 describe('RFC 9111 behaviour', () => {
@@ -113,23 +112,5 @@ describe('RFC 9111 behaviour', () => {
     const r = await get(srv.edge.url + path, { headers: { authorization: 'Bearer x' } });
     assert.match(String(r.headers['x-cache']), /PASS/);
     assert.equal(await srv.origin.count(path), 2);
-  });
-});
-
-describe('cli arguments', () => {
-  it('parses --listen/--upstream with role defaults', () => {
-    const edge = parseCacheArgs(['--listen', '127.0.0.1:9000', '--upstream', 'http://o:1'], 'edge');
-    assert.equal(edge.config.port, 9000);
-    assert.equal(edge.config.name, 'edge');
-    const shield = parseCacheArgs(
-      ['--listen', ':9001', '--upstream', 'http://o:1', '--hold-timeout-ms', '900'],
-      'shield',
-    );
-    assert.equal(shield.config.name, 'shield');
-    assert.equal(shield.config.holdTimeoutMs, 900);
-    assert.equal(shield.config.host, '0.0.0.0');
-    assert.ok(shield.config.maxBytes > edge.config.maxBytes);
-    assert.throws(() => parseCacheArgs(['--listen', 'nope'], 'edge'), /HOST:PORT/);
-    assert.throws(() => parseCacheArgs([], 'edge'), /upstream/);
   });
 });
