@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCorral as startCorralChild } from '../lib/corral.js';
+import { startCorral as startCorralChild, type Corral } from '../lib/corral.js';
 import { nextSeq } from '../lib/hls.js';
 import { FFMPEG, broadcast, stopBroadcast } from '../lib/media.js';
 import { freePort, waitListening } from '../lib/net.js';
@@ -65,34 +65,11 @@ async function sample(
 
 const rssMiB = (pid: number) => Math.round(rssBytes(pid) / (1024 * 1024));
 
-interface Corral {
-  child: Child;
-  rtmp: string;
-  play: string;
-  log: string[];
-}
-
 /** `bin/corral start` on ports the kernel picks; the URLs it prints tell us which. */
 async function startCorral(procs: Procs): Promise<Corral> {
-  let rtmp = '';
-  let play = '';
-  const log: string[] = [];
-  const child = await startCorralChild(procs, {
-    // Passthrough only: the job ffmpeg -c copy does. The ABR ladder (on by default) would run
-    // x264 in child processes that /proc/PID/stat of corral does not even count.
-    args: ['--set', 'transcode.enabled=false'],
-    onLine: (line) => {
-      const pub = /publish:\s+(rtmp:\/\/\S+)\/live\/NAME/.exec(line);
-      if (pub) rtmp = pub[1]!;
-      const pl = /play:\s+(http:\/\/\S+)\/live\/NAME/.exec(line);
-      if (pl) play = pl[1]!;
-      // Anything that is not the banner is a log line (warn and above): keep it for the report.
-      if (!/^\s*(player|publish|play|metrics):/.test(line) && log.length < 200) log.push(line);
-    },
-    ready: () => !!(rtmp && play),
-    what: 'URLs printed',
-  });
-  return { child, rtmp, play, log };
+  // Passthrough only: the job ffmpeg -c copy does. The ABR ladder (on by default) would run
+  // x264 in child processes that /proc/PID/stat of corral does not even count.
+  return startCorralChild(procs, { args: ['--set', 'transcode.enabled=false'] });
 }
 
 async function fetchNextSeq(url: string): Promise<number> {
@@ -124,7 +101,7 @@ async function measureCorral(procs: Procs, o: CpuOptions) {
     try {
       await sleep(o.warmupS * 1000);
       // Only stream 0 is watched for pace, with one playlist GET at each end of the window.
-      const playlist = `${corral.play}/live/s0/src/index.m3u8`;
+      const playlist = `${corral.viewer}/live/s0/src/index.m3u8`;
       const { cpu: loaded, pace } = await sample([corral.child.pid], o.windowS, () => fetchNextSeq(playlist));
       const rss = rssMiB(corral.child.pid);
       for (const c of casters) {

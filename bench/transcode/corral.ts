@@ -2,10 +2,9 @@
  * corral as the bench sees it: `bin/corral start` in its own process (so /proc counts exactly it
  * and the ffmpeg children it spawns), its origin's /metrics, and the warnings it logs.
  */
-import { startCorral as startCorralChild } from '../lib/corral.js';
+import { startCorral as startCorralChild, type Corral as BaseCorral } from '../lib/corral.js';
 import { nextSeq } from '../lib/hls.js';
-import { freePort } from '../lib/net.js';
-import type { Child, Procs } from '../lib/procs.js';
+import type { Procs } from '../lib/procs.js';
 
 export interface DegradeEvent {
   stream: string;
@@ -16,69 +15,38 @@ export interface DegradeEvent {
   atS: number;
 }
 
-export interface Corral {
-  child: Child;
-  rtmp: string;
-  /** The origin's base URL: it serves /metrics with the transcoder series, and the playlists. */
-  origin: string;
+export interface Corral extends BaseCorral {
   degrades: DegradeEvent[];
-  /** Warnings and errors other than degrade events (crashes, restarts...), first 100. */
-  log: string[];
-  /** Every warning/error counted by its message (the log above is truncated). */
+  /** Every warning/error counted by its message (the log is truncated). */
   counts: Record<string, number>;
   /** /metrics scrapes that failed or timed out. */
   scrapeFailures: string[];
 }
 
-/**
- * Start corral on loopback ports. The viewer and RTMP ports come from the kernel and are read
- * from the banner; the origin port is chosen here because the banner does not print it.
- */
+/** corral on loopback with the default ladder and preset (what is being measured), plus `sets`. */
 export async function startCorral(procs: Procs, transcode: boolean, sets: string[] = []): Promise<Corral> {
-  const originPort = await freePort();
   const t0 = performance.now();
-  const c: Corral = {
-    child: undefined as unknown as Child,
-    rtmp: '',
-    origin: `http://127.0.0.1:${originPort}`,
-    degrades: [],
-    log: [],
-    counts: {},
-    scrapeFailures: [],
-  };
-  const onLine = (line: string) => {
-    const pub = /publish:\s+(rtmp:\/\/\S+)\/live\/NAME/.exec(line);
-    if (pub) c.rtmp = pub[1]!;
-    if (!line.startsWith('{')) return;
-    // The generated-certificate notice comes with every start and says nothing about the bench.
-    if (line.includes('no RTMPS certificate configured')) return;
-    try {
-      const j = JSON.parse(line) as Record<string, unknown>;
-      const msg = String(j.msg);
-      c.counts[msg] = (c.counts[msg] ?? 0) + 1;
-      if (j.msg === 'transcoding degraded') {
-        c.degrades.push({
-          stream: String(j.stream),
-          step: String(j.step),
-          level: Number(j.level),
-          reason: String(j.reason),
-          atS: Math.round((performance.now() - t0) / 100) / 10,
-        });
-      } else if (c.log.length < 100) c.log.push(line.slice(0, 400));
-    } catch {
-      if (c.log.length < 100) c.log.push(line.slice(0, 400));
-    }
-  };
-  c.child = await startCorralChild(procs, {
+  const degrades: DegradeEvent[] = [];
+  const counts: Record<string, number> = {};
+  const base = await startCorralChild(procs, {
     name: transcode ? 'corral-abr' : 'corral-passthrough',
-    originPort,
-    // Default config otherwise: the default ladder and preset are what is being measured.
     args: ['--set', `transcode.enabled=${transcode}`, ...sets.flatMap((kv) => ['--set', kv])],
-    onLine,
-    ready: () => !!c.rtmp,
-    what: 'RTMP URL printed',
+    onLog: (_line, j) => {
+      if (!j) return false;
+      const msg = String(j.msg);
+      counts[msg] = (counts[msg] ?? 0) + 1;
+      if (msg !== 'transcoding degraded') return false;
+      degrades.push({
+        stream: String(j.stream),
+        step: String(j.step),
+        level: Number(j.level),
+        reason: String(j.reason),
+        atS: Math.round((performance.now() - t0) / 100) / 10,
+      });
+      return true;
+    },
   });
-  return c;
+  return { ...base, degrades, counts, scrapeFailures: [] };
 }
 
 export interface TranscodeSeries {
