@@ -322,19 +322,21 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       arm(limits.publishTimeoutMs, () =>
         timeout(`not publishing ${limits.publishTimeoutMs} ms after the handshake`),
       );
-    // Timers are re-armed lazily from the last media time rather than reset per frame.
+    // One timer, re-armed lazily from the last media time rather than reset per frame. Before
+    // the first media it wakes at least every mediaTimeoutMs, so a publish that sends a little
+    // and then freezes is still caught mediaTimeoutMs after its last media, give or take one period.
     const watchMedia = (): void => {
-      if (!session.publishing) return;
+      const startedAt = session.publishStartedAt;
+      if (startedAt === undefined) return;
+      const now = performance.now();
       const last = session.lastMediaAt;
       if (last === undefined) {
-        arm(limits.firstMediaTimeoutMs, () =>
-          session.lastMediaAt === undefined
-            ? timeout(`no audio or video within ${limits.firstMediaTimeoutMs} ms of publishing`)
-            : watchMedia(),
-        );
+        const left = startedAt + limits.firstMediaTimeoutMs - now;
+        if (left <= 0) timeout(`no audio or video within ${limits.firstMediaTimeoutMs} ms of publishing`);
+        else arm(Math.min(left, limits.mediaTimeoutMs), watchMedia);
         return;
       }
-      const left = last + limits.mediaTimeoutMs - performance.now();
+      const left = last + limits.mediaTimeoutMs - now;
       if (left <= 0) timeout(`no audio or video for ${limits.mediaTimeoutMs} ms`);
       else arm(left, watchMedia);
     };

@@ -101,6 +101,11 @@ export class RtmpSession {
     return this.#o.address;
   }
 
+  /** performance.now() of this publish's Publish.Start; undefined when not publishing. */
+  get publishStartedAt(): number | undefined {
+    return this.#publishing?.startedAt;
+  }
+
   /** performance.now() of the last audio or video delivered in this publish; undefined before any. */
   get lastMediaAt(): number | undefined {
     return this.#publishing?.lastMediaAt;
