@@ -214,14 +214,7 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       const how = keyed
         ? 'with a valid key'
         : `from the same address after ${Math.round(quiet ?? 0)} ms without media`;
-      this.#log.warn(
-        { stream: path, old: old.remote, new: session.remote, keyed },
-        'takeover of %s: %s replaces %s (%s)',
-        path,
-        session.remote,
-        old.remote,
-        how,
-      );
+      // Logged by the old session, whose log context names the connection that is cut off.
       old.takeOver(`taken over by ${session.remote} ${how}`);
     }
     this.#owners.set(path, session);
