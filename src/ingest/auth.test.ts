@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { TestRtmpClient } from '../../test/fixtures/ingest/rtmp-client.js';
 import { startServer } from '../../test/fixtures/ingest/server.js';
 import { ingestLimitsSchema } from '../config/schema.js';
+import { loadConfig } from '../config/load.js';
 import { denyReason, keyMatches } from './auth.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest();
@@ -52,6 +53,21 @@ test('config: stream keys, rotation and the callback URL are validated', () => {
   ]) {
     assert.equal(ingestLimitsSchema.safeParse(bad).success, false, JSON.stringify(bad));
   }
+});
+
+test('config: stream keys and the new limits can be set from the environment', () => {
+  const c = loadConfig({
+    env: {
+      CORRAL_INGEST__STREAM_KEYS: '{"live/cam":["a","b"]}',
+      CORRAL_INGEST__MEDIA_TIMEOUT_MS: '4000',
+      CORRAL_INGEST__MAX_CONNECTIONS_PER_ADDRESS: '2',
+      CORRAL_INGEST__AUTH_URL: 'https://auth.invalid/publish',
+    },
+  });
+  assert.deepEqual(c.ingest.streamKeys, { 'live/cam': ['a', 'b'] });
+  assert.equal(c.ingest.mediaTimeoutMs, 4000);
+  assert.equal(c.ingest.maxConnectionsPerAddress, 2);
+  assert.equal(c.ingest.authUrl, 'https://auth.invalid/publish');
 });
 
 interface Call {
