@@ -69,7 +69,9 @@ export async function startIngestNode(
   closers: Closer[],
 ): Promise<IngestNode> {
   const packager = new Packager({
-    config,
+    // Keys are checked by the ingest (constant time, per-stream keys, the callback) before the
+    // packager is asked; a second check here would refuse per-stream keys that differ from it.
+    config: { ...config, publishKey: '' },
     push,
     logger: log.child({ c: 'package' }),
     registry,
@@ -82,6 +84,7 @@ export async function startIngestNode(
     apps: config.apps,
     logger: log.child({ c: 'ingest' }),
     registry,
+    publishKey: config.publishKey,
   });
   closers.push(() => rtmp.close());
   const node: IngestNode = { packager };

@@ -48,6 +48,56 @@ export const ingestLimitsSchema = z.strictObject({
   handshakeTimeoutMs: z.number().int().min(100).default(10_000),
   /** No bytes for this long from a connection: drop it (publishers send continuously). */
   idleTimeoutMs: z.number().int().min(100).default(30_000),
+  /**
+   * Handshake done but not publishing this long after it: closed. Counted from the handshake and
+   * never reset by incoming bytes, so a peer trickling one byte at a time cannot hold a slot.
+   */
+  publishTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * Publish.Start sent but no audio or video yet after this long: the publish ends and the
+   * connection closes, so a publish that never sends media frees its name and stream slot.
+   */
+  firstMediaTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
+  /**
+   * Publishing and no audio or video message for this long: the publish ends and the connection
+   * closes. Only media counts; pings, acks and other control messages do not, because a frozen
+   * encoder keeps answering those while sending nothing a viewer could use.
+   */
+  mediaTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * Open connections from one IP address (both ingest ports together). A broadcaster needs one
+   * or two; without this one address could fill maxConnections and lock every publisher out.
+   */
+  maxConnectionsPerAddress: z.number().int().min(1).default(8),
+  /**
+   * Stream keys per stream, keyed by "app/name": { "live/lecture": "s3cret" }, or a list of up to
+   * two during a key rotation: { "live/lecture": ["old", "new"] }. The publisher passes the key as
+   * ?key=VALUE on the stream name (or the tcUrl). A stream listed here takes its key from here
+   * only; other streams use the global publishKey when one is set.
+   */
+  streamKeys: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/),
+      z.union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).min(1).max(2)]),
+    )
+    .default({}),
+  /**
+   * Optional HTTP authorisation callback, asked after the keys above pass: POST of JSON
+   * {app, name, key, remote}; a 2xx answer allows, anything else denies with the reason given in
+   * the body ({"reason": "..."} or plain text). Empty: no callback.
+   */
+  authUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).default(''),
+  /** The callback's deadline; no answer in time denies, so a hung service cannot hold publishes. */
+  authTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
+  /**
+   * Takeover: a publish of a name that is already live replaces the old session at once when the
+   * new publisher proved itself with a key (or the callback allowed it): a reconnecting encoder
+   * must not be locked out by its own frozen connection. With no key configured for the stream and
+   * no callback, anybody may publish, so a takeover is allowed only from the old session's IP
+   * address and only once the old session has sent no media for this long; otherwise the publish
+   * is refused with STREAM_BUSY and the healthy broadcaster keeps its stream.
+   */
+  takeoverQuietMs: z.number().int().min(0).max(600_000).default(1_000),
 });
 
 export const packageSchema = z.strictObject({

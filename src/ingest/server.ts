@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
 import { RtmpSession, type EndReason } from './session.js';
 import type { PublishTarget } from './types.js';
+import { PublishAuth, type PublishAuthorizer } from './auth.js';
 
 export type RtmpServerEvents = {
   publish: { app: string; name: string; remote: string; secure: boolean };
@@ -22,10 +23,20 @@ export interface RtmpServerOptions {
   apps: string[];
   logger: Logger;
   registry?: Registry;
+  /** The global stream key (config publishKey); per-stream keys come from `limits.streamKeys`. */
+  publishKey?: string;
+  /** Replaces the key and callback checks built from the options above (embedding, tests). */
+  auth?: PublishAuthorizer;
 }
 
 /** After a graceful close (an onStatus error was queued) the peer gets this long to read it. */
 const LINGER_MS = 2000;
+
+/** "::ffff:10.0.0.1" and "10.0.0.1" are one peer: the per-address count and takeover agree on it. */
+export function peerAddress(raw: string | undefined): string {
+  if (!raw) return 'unknown';
+  return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw;
+}
 
 /**
  * The RTMP and RTMPS listeners. Both feed the same RtmpSession code; this class owns only
@@ -39,6 +50,11 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
   /** Every accepted raw socket, TLS ones included while they handshake: what the cap counts. */
   readonly #sockets = new Set<net.Socket>();
   readonly #sessions = new Set<RtmpSession>();
+  /** Open raw sockets per peer address: what maxConnectionsPerAddress counts. */
+  readonly #perAddress = new Map<string, number>();
+  /** "app/name" -> the session that claimed it (authorised; opening or publishing). */
+  readonly #owners = new Map<string, RtmpSession>();
+  readonly #auth: PublishAuthorizer;
   /** Input memory held by every session together (what maxTotalBufferedBytes bounds). */
   #held = 0;
   #nextId = 0;
@@ -48,6 +64,12 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     this.#o = opts;
     this.#log = opts.logger;
     this.#metrics = ingestMetrics(opts.registry);
+    this.#auth =
+      opts.auth ??
+      new PublishAuth(
+        { ...opts.limits, publishKey: opts.publishKey ?? '' },
+        opts.logger.child({ c: 'auth' }),
+      );
   }
 
   connectionCount(): number {
@@ -134,11 +156,19 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     });
   }
 
-  /** Count a raw socket against the cap; refuse it at once past the cap. */
+  /** Count a raw socket against the caps (global and per address); refuse it at once past one. */
   #admit(raw: net.Socket, secure: boolean): boolean {
     const remote = `${raw.remoteAddress}:${raw.remotePort}`;
-    if (this.#sockets.size >= this.#o.limits.maxConnections) {
-      const reason = `connection limit of ${this.#o.limits.maxConnections} reached`;
+    const address = peerAddress(raw.remoteAddress);
+    const { maxConnections, maxConnectionsPerAddress } = this.#o.limits;
+    const fromAddress = this.#perAddress.get(address) ?? 0;
+    let reason: string | undefined;
+    if (this.#sockets.size >= maxConnections) {
+      reason = `connection limit of ${maxConnections} reached`;
+    } else if (fromAddress >= maxConnectionsPerAddress) {
+      reason = `limit of ${maxConnectionsPerAddress} connections from ${address} reached`;
+    }
+    if (reason) {
       this.#log.warn({ remote, secure, code: 'RTMP_LIMIT' }, 'refusing connection: %s', reason);
       this.#metrics.rejected('RTMP_LIMIT');
       this.emit('rejected', { remote, code: 'RTMP_LIMIT', reason });
@@ -147,13 +177,51 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       return false;
     }
     this.#sockets.add(raw);
+    this.#perAddress.set(address, fromAddress + 1);
     this.#metrics.connections(1);
     raw.on('error', (e) => this.#log.debug({ remote, err: describeError(e) }, 'socket error'));
     raw.once('close', () => {
       this.#sockets.delete(raw);
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.#perAddress.set(address, left);
+      else this.#perAddress.delete(address);
       this.#metrics.connections(-1);
     });
     return true;
+  }
+
+  /**
+   * Make `session` the owner of `path`, taking the name over from a live owner when allowed:
+   * always for a keyed publisher (it holds the stream's secret, so it is the broadcaster coming
+   * back, and a frozen old connection must not lock it out); without a key only from the same IP
+   * address and once the old publish has gone quiet, because with no key configured anybody may
+   * publish and a stranger must not be able to cut a healthy broadcast off.
+   */
+  #claim(session: RtmpSession, path: string, keyed: boolean): void {
+    const old = this.#owners.get(path);
+    if (old && old !== session) {
+      const quiet = old.quietFor(performance.now());
+      if (!keyed) {
+        const needed = this.#o.limits.takeoverQuietMs;
+        if (old.address !== session.address || quiet === undefined || quiet < needed) {
+          throw new CorralError(
+            'STREAM_BUSY',
+            `stream ${path} is already live (without a stream key only the same address may take ` +
+              `it over, after ${needed} ms without media)`,
+          );
+        }
+      }
+      const how = keyed
+        ? 'with a valid key'
+        : `from the same address after ${Math.round(quiet ?? 0)} ms without media`;
+      // Logged by the old session, whose log context names the connection that is cut off.
+      old.takeOver(`taken over by ${session.remote} ${how}`);
+    }
+    this.#owners.set(path, session);
+  }
+
+  #release(session: RtmpSession, path: string | undefined): void {
+    if (path !== undefined && this.#owners.get(path) === session) this.#owners.delete(path);
   }
 
   #accept(
@@ -166,12 +234,16 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     log.debug('connection accepted');
     socket.setNoDelay(true);
     let linger: NodeJS.Timeout | undefined;
+    /** The name this connection claimed, released when its publish ends or is refused. */
+    let claimed: string | undefined;
     const session: RtmpSession = new RtmpSession({
       target: this.#o.target,
+      auth: this.#auth,
       limits,
       apps: this.#o.apps,
       logger: log,
       remote,
+      address: peerAddress(socket.remoteAddress),
       secure,
       hooks: {
         send: (data) => {
@@ -185,16 +257,31 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
         },
         pause: () => socket.pause(),
         resume: () => socket.resume(),
-        handshakeDone: () => clearTimeout(handshakeTimer),
+        handshakeDone: () => {
+          clearTimeout(handshakeTimer);
+          awaitPublish();
+        },
+        claim: ({ app, name, keyed }) => {
+          const path = `${app}/${name}`;
+          this.#claim(session, path, keyed);
+          claimed = path;
+        },
         published: ({ app, name }) => {
           this.#metrics.publishing(1);
+          watchMedia();
           this.emit('publish', { app, name, remote, secure });
         },
         unpublished: (info) => {
           this.#metrics.publishing(-1);
+          this.#release(session, claimed);
+          claimed = undefined;
+          // Still connected after an unpublish (deleteStream without closing): publish again soon.
+          if (!socket.destroyed) awaitPublish();
           this.emit('unpublish', info);
         },
         rejected: ({ code, reason }) => {
+          this.#release(session, claimed);
+          claimed = undefined;
           this.#metrics.rejected(code);
           this.emit('rejected', { remote, code, reason });
         },
@@ -213,6 +300,39 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     socket.on('timeout', () => {
       session.fail(new CorralError('RTMP_TIMEOUT', `no data for ${limits.idleTimeoutMs} ms`));
     });
+
+    // The idle timeout above is reset by any byte; these deadlines move only with real progress
+    // (a publish, then audio or video), so a trickle of control bytes or pings cannot hold a
+    // connection, a stream name or a stream slot.
+    let deadline: NodeJS.Timeout | undefined;
+    const arm = (ms: number, fire: () => void): void => {
+      clearTimeout(deadline);
+      deadline = setTimeout(fire, ms);
+      deadline.unref();
+    };
+    const timeout = (message: string) => session.fail(new CorralError('RTMP_TIMEOUT', message));
+    const awaitPublish = (): void =>
+      arm(limits.publishTimeoutMs, () =>
+        timeout(`not publishing ${limits.publishTimeoutMs} ms after the handshake`),
+      );
+    // One timer, re-armed lazily from the last media time rather than reset per frame. Before
+    // the first media it wakes at least every mediaTimeoutMs, so a publish that sends a little
+    // and then freezes is still caught mediaTimeoutMs after its last media, give or take one period.
+    const watchMedia = (): void => {
+      const startedAt = session.publishStartedAt;
+      if (startedAt === undefined) return;
+      const now = performance.now();
+      const last = session.lastMediaAt;
+      if (last === undefined) {
+        const left = startedAt + limits.firstMediaTimeoutMs - now;
+        if (left <= 0) timeout(`no audio or video within ${limits.firstMediaTimeoutMs} ms of publishing`);
+        else arm(Math.min(left, limits.mediaTimeoutMs), watchMedia);
+        return;
+      }
+      const left = last + limits.mediaTimeoutMs - now;
+      if (left <= 0) timeout(`no audio or video for ${limits.mediaTimeoutMs} ms`);
+      else arm(left, watchMedia);
+    };
 
     let charged = 0;
     const settle = (): number => {
@@ -241,8 +361,10 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     socket.once('close', () => {
       clearTimeout(handshakeTimer);
       clearTimeout(linger);
+      clearTimeout(deadline);
       this.#sessions.delete(session);
       session.closed();
+      this.#release(session, claimed);
       this.#held -= charged;
       charged = 0;
       log.debug('connection closed');

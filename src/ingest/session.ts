@@ -3,6 +3,7 @@ import type { IngestLimits } from '../config/schema.js';
 import type { StreamSink } from '../media/types.js';
 import { CorralError, describeError, isCorralError, type ErrorCode } from '../util/errors.js';
 import type { PublishTarget } from './types.js';
+import type { PublishAuthorizer } from './auth.js';
 import { amfProps, decodeAmf0, encodeAmf0, type AmfValue } from './amf0.js';
 import { ServerHandshake } from './handshake.js';
 import { ChunkReader, type RtmpMessage } from './chunk-reader.js';
@@ -24,6 +25,11 @@ export interface SessionHooks {
   pause(): void;
   resume(): void;
   handshakeDone(): void;
+  /**
+   * Authorised to publish app/name: make this session its owner. Throws a CorralError
+   * (STREAM_BUSY) to refuse, or ends the current owner's session first (takeover).
+   */
+  claim(info: { app: string; name: string; keyed: boolean }): void;
   published(info: { app: string; name: string }): void;
   unpublished(info: { app: string; name: string; reason: EndReason }): void;
   rejected(info: { code: ErrorCode; reason: string }): void;
@@ -33,16 +39,31 @@ export interface SessionHooks {
 /** Heap cost of one queued message beyond its payload (message object, Buffer object), measured ~370 B. */
 const QUEUED_MESSAGE_COST = 384;
 
-export type EndReason = 'unpublish' | 'disconnect' | 'error';
+/** 'takeover': a newer publish of the same name replaced this one. */
+export type EndReason = 'unpublish' | 'disconnect' | 'error' | 'takeover';
 
 export interface SessionOptions {
   target: PublishTarget;
+  auth: PublishAuthorizer;
   limits: IngestLimits;
   apps: readonly string[];
   logger: Logger;
+  /** "ip:port" of the peer. */
   remote: string;
+  /** The peer's IP address alone (IPv4-mapped IPv6 written as IPv4), for takeover decisions. */
+  address: string;
   secure: boolean;
   hooks: SessionHooks;
+}
+
+interface Publishing {
+  app: string;
+  name: string;
+  sink: StreamSink;
+  streamId: number;
+  /** performance.now() of Publish.Start, and of the last audio or video handed to the sink. */
+  startedAt: number;
+  lastMediaAt: number | undefined;
 }
 
 export class RtmpSession {
@@ -60,7 +81,7 @@ export class RtmpSession {
   #queue: RtmpMessage[] = [];
   #queuedBytes = 0;
   #blocked = false;
-  #publishing: { app: string; name: string; sink: StreamSink; streamId: number } | undefined;
+  #publishing: Publishing | undefined;
 
   constructor(opts: SessionOptions) {
     this.#o = opts;
@@ -70,6 +91,33 @@ export class RtmpSession {
 
   get publishing(): { app: string; name: string } | undefined {
     return this.#publishing && { app: this.#publishing.app, name: this.#publishing.name };
+  }
+
+  get remote(): string {
+    return this.#o.remote;
+  }
+
+  get address(): string {
+    return this.#o.address;
+  }
+
+  /** performance.now() of this publish's Publish.Start; undefined when not publishing. */
+  get publishStartedAt(): number | undefined {
+    return this.#publishing?.startedAt;
+  }
+
+  /** performance.now() of the last audio or video delivered in this publish; undefined before any. */
+  get lastMediaAt(): number | undefined {
+    return this.#publishing?.lastMediaAt;
+  }
+
+  /**
+   * Milliseconds since this publish last delivered media (or started, before any), as seen at
+   * `now` (performance.now()); undefined when not publishing yet.
+   */
+  quietFor(now: number): number | undefined {
+    const p = this.#publishing;
+    return p && now - (p.lastMediaAt ?? p.startedAt);
   }
 
   /** Bytes held on behalf of this connection (partial messages and the replay queue). */
@@ -118,6 +166,29 @@ export class RtmpSession {
     this.#o.hooks.failed({ code, message });
     this.#endSink('error');
     this.#shut(false);
+  }
+
+  /**
+   * A newer publish of the same name won: end this one now (its sink first, so the target can
+   * take the new one) and close the connection, telling the peer why.
+   */
+  takeOver(reason: string): void {
+    if (this.#closed) return;
+    const pub = this.#publishing;
+    this.#log.warn({ reason }, 'publish taken over: %s', reason);
+    if (pub) {
+      this.#sendCommand(
+        pub.streamId,
+        cmd.onStatus(
+          'error',
+          'NetStream.Publish.Rejected',
+          `another publisher took over ${pub.app}/${pub.name}`,
+        ),
+        CSID.status,
+      );
+    }
+    this.#endSink('takeover');
+    this.#shut(true);
   }
 
   #shut(graceful: boolean): void {
@@ -286,9 +357,15 @@ export class RtmpSession {
     this.#blocked = true;
     this.#o.hooks.pause();
     Promise.resolve()
-      .then(() => this.#o.target.open(req))
+      .then(() => this.#o.auth.authorize(req))
+      .then(({ keyed }) => {
+        // The peer may have left while the callback was asked: claim nothing for nobody.
+        if (this.#closed) return undefined;
+        this.#o.hooks.claim({ app, name, keyed });
+        return this.#o.target.open(req);
+      })
       .then(
-        (sink) => this.#opened(streamId, app, name, sink),
+        (sink) => sink && this.#opened(streamId, app, name, sink),
         (e: unknown) => {
           if (!this.#closed) this.#refusePublish(streamId, e);
         },
@@ -302,7 +379,7 @@ export class RtmpSession {
       sink.end('disconnect');
       return;
     }
-    this.#publishing = { app, name, sink, streamId };
+    this.#publishing = { app, name, sink, streamId, startedAt: performance.now(), lastMediaAt: undefined };
     this.#o.hooks.send(this.#writer.streamBegin(streamId));
     this.#sendCommand(
       streamId,
@@ -330,7 +407,9 @@ export class RtmpSession {
     const status =
       code === 'STREAM_BUSY' || code === 'STREAM_NAME_INVALID'
         ? 'NetStream.Publish.BadName'
-        : 'NetStream.Publish.Rejected';
+        : code === 'PUBLISH_UNAUTHORIZED'
+          ? 'NetStream.Publish.Unauthorized'
+          : 'NetStream.Publish.Rejected';
     this.#log.warn({ code, reason }, 'publish refused: %s', reason);
     this.#sendCommand(streamId, cmd.onStatus('error', status, reason), CSID.status);
     this.#o.hooks.rejected({ code, reason });
@@ -368,6 +447,9 @@ export class RtmpSession {
       if (tag.kind === 'frame') pub.sink.frame(tag.frame);
       else if (tag.config.codec === 'h264') pub.sink.videoConfig(tag.config);
       else pub.sink.audioConfig(tag.config);
+      // Only what reaches the sink counts as progress for the media timeout: an ignorable tag
+      // (an empty one, a command frame) would otherwise keep a frozen publish alive.
+      pub.lastMediaAt = performance.now();
     } catch (e) {
       if (!isCorralError(e, 'CODEC_UNSUPPORTED')) throw e;
       this.#log.warn({ code: e.code, reason: e.message }, 'codec refused: %s', e.message);
@@ -394,7 +476,8 @@ export class RtmpSession {
       reason,
     );
     try {
-      pub.sink.end(reason);
+      // To the target a takeover is a publisher that dropped and came back at once.
+      pub.sink.end(reason === 'takeover' ? 'disconnect' : reason);
     } catch (e) {
       this.#log.error({ err: describeError(e) }, 'StreamSink.end threw');
     }

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'STREAM_BUSY'
   | 'STREAM_NAME_INVALID'
   | 'PUBLISH_DENIED'
+  | 'PUBLISH_UNAUTHORIZED'
   // media parsing
   | 'MEDIA_DECODE'
   // origin / push
