@@ -1,4 +1,4 @@
-import { isBlockingReload } from './hls-query.js';
+import { isBlockingReload } from '../hls/directives.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { headerString } from './cache-control.js';
