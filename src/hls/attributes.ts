@@ -24,8 +24,10 @@ export function parseInteger(text: string, what: string, lineNo: number): number
 }
 
 export function parseDecimal(text: string, what: string, lineNo: number): number {
-  if (!DECIMAL.test(text)) throw parseError(`${what} is not a decimal-floating-point`, lineNo);
-  return Number(text);
+  const n = DECIMAL.test(text) ? Number(text) : NaN;
+  // Below 1e15, so the three-place form it is written back in still has at most 15 digits.
+  if (!(n < 1e15)) throw parseError(`${what} is not a decimal-floating-point`, lineNo);
+  return n;
 }
 
 export class AttributeList {

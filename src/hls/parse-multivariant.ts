@@ -120,5 +120,7 @@ export function parseMultivariantLines(lines: Line[], limits: ParseLimits): Mult
     }
   }
   if (pending !== undefined) throw parseError('EXT-X-STREAM-INF without a URI at the end');
+  // Without a variant nothing says this is a multivariant playlist once written back out.
+  if (p.variants.length === 0) throw parseError('a multivariant playlist without EXT-X-STREAM-INF');
   return p;
 }

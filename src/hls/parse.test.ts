@@ -56,6 +56,12 @@ const BAD: Array<[string, string, RegExp]> = [
   ],
   ['rendition of unknown type', `${V}#EXT-X-MEDIA:TYPE=SOUND,GROUP-ID="a",NAME="n"\n`, /one of AUDIO/],
   [
+    'renditions but no variant',
+    `${V}#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="n"\n`,
+    /without EXT-X-STREAM-INF/,
+  ],
+  ['duration too large to write back', `${M}#EXTINF:999999999999999.99,\na\n`, /decimal-floating-point/],
+  [
     'closed captions neither quoted nor NONE',
     `${V}#EXT-X-STREAM-INF:BANDWIDTH=1,CLOSED-CAPTIONS=cc\nv\n`,
     /NONE/,

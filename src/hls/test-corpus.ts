@@ -186,6 +186,34 @@ export const MULTIVARIANT_CORPUS: Record<string, MultivariantPlaylist> = {
         uri: 'audio/en.m3u8',
       },
       {
+        type: 'AUDIO',
+        groupId: 'aac',
+        name: 'Deutsch',
+        language: 'de',
+        default: false,
+        autoselect: true,
+        uri: 'audio/de.m3u8',
+      },
+    ],
+    variants: [
+      {
+        uri: 'v/index.m3u8',
+        bandwidth: 800_000,
+        codecs: ['avc1.4d401e', 'mp4a.40.2'],
+        resolution: { width: 640, height: 360 },
+        audio: 'aac',
+        closedCaptions: 'NONE',
+      },
+      // RFC 8216 4.3.4.2: once one variant says CLOSED-CAPTIONS=NONE, all must.
+      { uri: 'v2/index.m3u8', bandwidth: 400_000, codecs: [], audio: 'aac', closedCaptions: 'NONE' },
+    ],
+  },
+  'with captions': {
+    kind: 'multivariant',
+    version: 6,
+    independentSegments: false,
+    renditions: [
+      {
         type: 'CLOSED-CAPTIONS',
         groupId: 'cc',
         name: 'CC1',
@@ -194,16 +222,6 @@ export const MULTIVARIANT_CORPUS: Record<string, MultivariantPlaylist> = {
         instreamId: 'CC1',
       },
     ],
-    variants: [
-      {
-        uri: 'v/index.m3u8',
-        bandwidth: 800_000,
-        codecs: ['avc1.4d401e'],
-        resolution: { width: 640, height: 360 },
-        audio: 'aac',
-        closedCaptions: 'cc',
-      },
-      { uri: 'v2/index.m3u8', bandwidth: 400_000, codecs: [], closedCaptions: 'NONE' },
-    ],
+    variants: [{ uri: 'v/index.m3u8', bandwidth: 800_000, codecs: ['avc1.4d401e'], closedCaptions: 'cc' }],
   },
 };
