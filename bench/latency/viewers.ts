@@ -4,35 +4,22 @@
  * of the newest part that playlist lists, and again. One rendition each (the source video).
  */
 import http from 'node:http';
+import { formatDirectives, liveEdge, parseMediaPlaylist, type LiveEdge } from '../../src/hls/index.js';
+import { isCorralError } from '../../src/util/errors.js';
 
-export interface NextPart {
-  msn: number;
-  part: number;
-  /** URI of the newest part the playlist lists, if any. */
-  newest?: string;
-}
+export type NextPart = LiveEdge;
 
 /**
- * From a media playlist: the newest listed part and the part to block on next. Parts after the
- * last EXTINF belong to the segment in progress (msn = MEDIA-SEQUENCE + complete segments);
- * with none there, the next part is part 0 of that segment.
+ * From a media playlist: the newest listed part and the part to block on next (the first part of
+ * the segment in progress not listed yet); undefined when the text is not a media playlist.
  */
 export function nextPart(text: string): NextPart | undefined {
-  const seq = /#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text);
-  if (!seq) return undefined;
-  let segments = 0;
-  let trailing = 0;
-  let newest: string | undefined;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#EXTINF')) {
-      segments++;
-      trailing = 0;
-    } else if (line.startsWith('#EXT-X-PART:')) {
-      trailing++;
-      newest = /URI="([^"]+)"/.exec(line)?.[1] ?? newest;
-    }
+  try {
+    return liveEdge(parseMediaPlaylist(text));
+  } catch (e) {
+    if (isCorralError(e, 'HLS_PARSE')) return undefined;
+    throw e;
   }
-  return { msn: Number(seq[1]) + segments, part: trailing, ...(newest ? { newest } : {}) };
 }
 
 export interface ViewerStats {
@@ -97,7 +84,7 @@ export function startViewers(playlistUrl: string, n: number, rampMs = 1000) {
     let next: NextPart | undefined;
     let lastPart = '';
     while (!stopped) {
-      const url = next ? `${playlistUrl}?_HLS_msn=${next.msn}&_HLS_part=${next.part}` : playlistUrl;
+      const url = next ? `${playlistUrl}?${formatDirectives(next)}` : playlistUrl;
       const t0 = performance.now();
       let pl: Get;
       try {
@@ -120,7 +107,7 @@ export function startViewers(playlistUrl: string, n: number, rampMs = 1000) {
         continue;
       }
       next = nextPart(pl.body);
-      const newest = next?.newest;
+      const newest = next?.newestPart;
       if (!newest || newest === lastPart) continue;
       lastPart = newest;
       try {

@@ -1,4 +1,4 @@
-import { isBlockingReload } from './hls-query.js';
+import { isBlockingReload } from '../hls/directives.js';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { SharedBody } from './body.js';
 import { createEntry, inSieWindow, refreshEntry, syntheticEntry, varyKeyOf, type Entry } from './entry.js';

@@ -1,10 +1,10 @@
-import { isBlockingReload } from './hls-query.js';
+import { isBlockingReload } from '../hls/directives.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { headerString } from './cache-control.js';
 import type { Entry } from './entry.js';
 import type { Waiter } from './flight.js';
-import { parseMediaPlaylist, type MediaPlaylistInfo } from './playlist.js';
+import { mediaPlaylistInfo, type MediaPlaylistInfo } from '../hls/summary.js';
 
 export interface LiveOptions {
   /** Hold requests at most this many sequence numbers beyond the newest listed. */
@@ -168,7 +168,7 @@ export class LiveRules {
    */
   acceptPlaylist(url: string, e: Entry): Entry {
     if (e.status !== 200 || e.body.error !== undefined) return e;
-    const info = parseMediaPlaylist(e.body.concat().toString('utf8'));
+    const info = mediaPlaylistInfo(e.body.concat().toString('utf8'));
     if (info === undefined) return e;
     const path = url.split('?', 1)[0]!;
     const newest = info.mediaSequence + info.segments.length - 1;

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   blockingMaxAgeS,
+  hasDirectives,
   holdLimitMs,
   parseDirectives,
   satisfies,
   tooFarAhead,
   type Target,
-} from './directives.js';
+} from '../hls/directives.js';
 import { computeEtag } from './etag.js';
 import { HintIndex, type HintEntry } from './hint-index.js';
 import { Hold, HoldRegistry, type HoldLimits, type Listener } from './holds.js';
@@ -63,7 +64,7 @@ export class LiveServe {
 
   /** Whether a GET/HEAD needs these rules: it carries delivery directives or names a hinted part. */
   wants(path: string, query: string): boolean {
-    return query.includes('_HLS_') || this.#hints.get(path) !== undefined;
+    return hasDirectives(query) || this.#hints.get(path) !== undefined;
   }
 
   /** A new version of `path` is stored: re-index its hint, offer it to everyone holding on it. */

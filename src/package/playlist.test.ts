@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderMediaPlaylist, renderMultivariantPlaylist } from './playlist.js';
-import { checkMediaPlaylist, parseMediaPlaylist, parseMultivariant } from '../../test/helpers/hls.js';
+import {
+  renderMediaPlaylist,
+  renderMultivariantPlaylist,
+  type PartEntry,
+  type PlaylistSegment,
+} from './playlist.js';
+import { parseMediaPlaylist, parseMultivariantPlaylist } from '../hls/parse.js';
 
 const seg = (sequence: number, discontinuity = false, mapUri = 'init-0.mp4') => ({
   sequence,
@@ -11,6 +16,13 @@ const seg = (sequence: number, discontinuity = false, mapUri = 'init-0.mp4') => 
   mapUri,
   discontinuity,
 });
+
+const parts = (msn: number, n: number): PartEntry[] =>
+  Array.from({ length: n }, (_, k) => ({
+    durationS: 0.334,
+    uri: `part-${msn}-${k}.m4s`,
+    independent: k === 0,
+  }));
 
 test('media playlist carries every tag the rules require', () => {
   const text = renderMediaPlaylist({
@@ -46,19 +58,88 @@ test('media playlist carries every tag the rules require', () => {
     ].join('\n'),
   );
   const parsed = parseMediaPlaylist(text);
-  assert.deepEqual(checkMediaPlaylist(parsed), []);
   assert.equal(parsed.segments[2]!.discontinuity, true);
   assert.equal(parsed.segments[2]!.map, 'init-1.mp4');
 });
 
-test('the checker catches an EXTINF that rounds above the target duration', () => {
+test('the first listed segment never carries DISCONTINUITY: the sequence accounts for it', () => {
   const text = renderMediaPlaylist({
     targetDurationS: 1,
-    discontinuitySequence: 0,
-    segments: [seg(0), seg(1), { ...seg(2), durationS: 1.6 }],
+    discontinuitySequence: 1,
+    segments: [seg(4, true)],
     ended: false,
   });
-  assert.match(checkMediaPlaylist(parseMediaPlaylist(text)).join(), /rounds above TARGETDURATION/);
+  assert.doesNotMatch(text, /#EXT-X-DISCONTINUITY\n/);
+});
+
+test('LL-HLS: parts for the last three target durations, open parts, hint, reports, in this order', () => {
+  const segments = [4, 5, 6, 7, 8].map((n): PlaylistSegment => ({ ...seg(n), parts: parts(n, 3) }));
+  segments[1]!.gap = true;
+  const text = renderMediaPlaylist(
+    { targetDurationS: 1, discontinuitySequence: 0, segments, ended: false },
+    {
+      partTargetS: 0.334,
+      openParts: parts(9, 1),
+      preloadHint: 'part-9-1.m4s',
+      reports: [{ uri: '../480p/index.m3u8', lastMsn: 9, lastPart: 0 }],
+      skipSegments: 1,
+    },
+  );
+  const partLines = (n: number) => [
+    `#EXT-X-PART:DURATION=0.334,URI="part-${n}-0.m4s",INDEPENDENT=YES`,
+    `#EXT-X-PART:DURATION=0.334,URI="part-${n}-1.m4s"`,
+    `#EXT-X-PART:DURATION=0.334,URI="part-${n}-2.m4s"`,
+  ];
+  assert.equal(
+    text,
+    [
+      '#EXTM3U',
+      '#EXT-X-VERSION:9',
+      '#EXT-X-TARGETDURATION:1',
+      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6.000,PART-HOLD-BACK=1.002,HOLD-BACK=3.000',
+      '#EXT-X-PART-INF:PART-TARGET=0.334',
+      '#EXT-X-MEDIA-SEQUENCE:4',
+      '#EXT-X-DISCONTINUITY-SEQUENCE:0',
+      '#EXT-X-SKIP:SKIPPED-SEGMENTS=1',
+      '#EXT-X-MAP:URI="init-0.mp4"',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:05.000Z',
+      '#EXT-X-GAP',
+      '#EXTINF:1.001,',
+      'seg-5.m4s',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:06.000Z',
+      ...partLines(6),
+      '#EXTINF:1.001,',
+      'seg-6.m4s',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:07.000Z',
+      ...partLines(7),
+      '#EXTINF:1.001,',
+      'seg-7.m4s',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:08.000Z',
+      ...partLines(8),
+      '#EXTINF:1.001,',
+      'seg-8.m4s',
+      '#EXT-X-PART:DURATION=0.334,URI="part-9-0.m4s",INDEPENDENT=YES',
+      '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-9-1.m4s"',
+      '#EXT-X-RENDITION-REPORT:URI="../480p/index.m3u8",LAST-MSN=9,LAST-PART=0',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('an ended LL-HLS playlist offers no open parts and no hint, but still reports', () => {
+  const text = renderMediaPlaylist(
+    { targetDurationS: 1, discontinuitySequence: 0, segments: [seg(0), seg(1), seg(2)], ended: true },
+    {
+      partTargetS: 0.5,
+      openParts: parts(3, 1),
+      preloadHint: 'part-3-1.m4s',
+      reports: [{ uri: 'a', lastMsn: 2, lastPart: 1 }],
+    },
+  );
+  const p = parseMediaPlaylist(text);
+  assert.equal(p.endList, true);
+  assert.deepEqual([p.openParts, p.preloadHints], [[], []]);
+  assert.match(text, /#EXT-X-ENDLIST\n#EXT-X-RENDITION-REPORT:URI="a",LAST-MSN=2,LAST-PART=1\n$/);
 });
 
 test('multivariant playlist lists measured bandwidth, codecs, resolution and frame rate', () => {
@@ -71,14 +152,17 @@ test('multivariant playlist lists measured bandwidth, codecs, resolution and fra
       resolution: { width: 1280, height: 720 },
       frameRate: 30,
     },
+    { uri: 'audio/index.m3u8', bandwidth: 0.2, averageBandwidth: 0, codecs: ['mp4a.40.2'] },
   ]);
-  const [v] = parseMultivariant(text);
+  const [v, a] = parseMultivariantPlaylist(text).variants;
   assert.deepEqual(v, {
     uri: 'src/index.m3u8',
     bandwidth: 2_600_000,
     averageBandwidth: 2_400_000,
     codecs: ['avc1.64001f', 'mp4a.40.2'],
-    resolution: '1280x720',
+    resolution: { width: 1280, height: 720 },
     frameRate: 30,
   });
+  assert.deepEqual([a!.bandwidth, a!.averageBandwidth], [1, 1], 'BANDWIDTH is never 0');
+  assert.match(text, /FRAME-RATE=30\.000\n/);
 });

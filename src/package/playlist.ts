@@ -1,5 +1,12 @@
+import type { MediaPlaylist, MediaSegment, MultivariantPlaylist, Part, Variant } from '../hls/model.js';
+import {
+  renderMediaPlaylist as renderMedia,
+  renderMultivariantPlaylist as renderMultivariant,
+} from '../hls/render.js';
+
 /**
- * HLS playlist text (RFC 8216). Pure functions from state to text; the rendition keeps the state.
+ * The packager's playlists (RFC 8216): pure functions from rendition state to the HLS model,
+ * written out by src/hls. The rendition keeps the state.
  */
 
 export interface PlaylistSegment {
@@ -65,63 +72,66 @@ export function serverControl(targetDurationS: number, partTargetS: number) {
   };
 }
 
-const fmt = (n: number) => n.toFixed(3);
-
-function partLine(p: PartEntry): string {
-  return `#EXT-X-PART:DURATION=${fmt(p.durationS)},URI="${p.uri}"${p.independent ? ',INDEPENDENT=YES' : ''}`;
-}
-
-export function renderMediaPlaylist(s: MediaPlaylistState, ll?: LowLatencyState): string {
-  const first = s.segments[0];
-  const lines = [
-    '#EXTM3U',
-    `#EXT-X-VERSION:${ll ? LL_VERSION : MEDIA_VERSION}`,
-    `#EXT-X-TARGETDURATION:${s.targetDurationS}`,
-  ];
-  if (ll) {
-    const sc = serverControl(s.targetDurationS, ll.partTargetS);
-    lines.push(
-      `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=${fmt(sc.canSkipUntilS)},` +
-        `PART-HOLD-BACK=${fmt(sc.partHoldBackS)},HOLD-BACK=${fmt(sc.holdBackS)}`,
-    );
-    lines.push(`#EXT-X-PART-INF:PART-TARGET=${fmt(ll.partTargetS)}`);
-  }
-  lines.push(
-    `#EXT-X-MEDIA-SEQUENCE:${first ? first.sequence : 0}`,
-    `#EXT-X-DISCONTINUITY-SEQUENCE:${s.discontinuitySequence}`,
-  );
+/**
+ * The model of one media playlist version. The packager's listing rules live here: the first
+ * listed segment never carries DISCONTINUITY (DISCONTINUITY-SEQUENCE accounts for it), parts are
+ * listed for the last three target durations only (draft 6.2.2: older parts go), and an ended
+ * playlist offers no open parts and no hint.
+ */
+export function mediaPlaylistModel(s: MediaPlaylistState, ll?: LowLatencyState): MediaPlaylist {
   const skip = ll?.skipSegments ?? 0;
-  if (skip > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skip}`);
-  // Parts are listed for the last three target durations only (draft 6.2.2: older parts go).
   let partsFrom = s.segments.length;
   if (ll) {
     let span = 0;
     while (partsFrom > 0 && span < 3 * s.targetDurationS) span += s.segments[--partsFrom]!.durationS;
   }
-  let map: string | undefined;
-  s.segments.forEach((seg, i) => {
-    if (i < skip) return;
-    // The first listed segment never carries DISCONTINUITY: it is accounted for by the sequence.
-    if (seg.discontinuity && i > 0) lines.push('#EXT-X-DISCONTINUITY');
-    if (seg.mapUri !== map) {
-      lines.push(`#EXT-X-MAP:URI="${seg.mapUri}"`);
-      map = seg.mapUri;
-    }
-    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(seg.programDateTime).toISOString()}`);
-    if (i >= partsFrom && seg.parts) for (const p of seg.parts) lines.push(partLine(p));
-    if (seg.gap) lines.push('#EXT-X-GAP');
-    lines.push(`#EXTINF:${seg.durationS.toFixed(3)},`);
-    lines.push(seg.uri);
-  });
-  if (ll && !s.ended) {
-    for (const p of ll.openParts) lines.push(partLine(p));
-    if (ll.preloadHint) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${ll.preloadHint}"`);
+  const segments = s.segments.map((seg, i): MediaSegment => ({
+    uri: seg.uri,
+    durationS: seg.durationS,
+    discontinuity: seg.discontinuity && i > 0,
+    gap: seg.gap ?? false,
+    programDateTime: seg.programDateTime,
+    map: seg.mapUri,
+    parts: i >= partsFrom && seg.parts ? seg.parts.map(part) : [],
+  }));
+  const live = ll !== undefined && !s.ended;
+  const model: MediaPlaylist = {
+    kind: 'media',
+    version: ll ? LL_VERSION : MEDIA_VERSION,
+    targetDurationS: s.targetDurationS,
+    mediaSequence: s.segments[0]?.sequence ?? 0,
+    discontinuitySequence: s.discontinuitySequence,
+    independentSegments: false,
+    skippedSegments: skip,
+    segments: segments.slice(skip),
+    openParts: live ? ll.openParts.map(part) : [],
+    preloadHints: live && ll.preloadHint ? [{ type: 'PART', uri: ll.preloadHint }] : [],
+    endList: s.ended,
+    renditionReports: (ll?.reports ?? []).map((r) => ({
+      uri: r.uri,
+      lastMsn: r.lastMsn,
+      lastPart: r.lastPart,
+    })),
+  };
+  if (ll) {
+    const sc = serverControl(s.targetDurationS, ll.partTargetS);
+    model.serverControl = {
+      canBlockReload: true,
+      canSkipUntilS: sc.canSkipUntilS,
+      partHoldBackS: sc.partHoldBackS,
+      holdBackS: sc.holdBackS,
+    };
+    model.partTargetS = ll.partTargetS;
   }
-  if (s.ended) lines.push('#EXT-X-ENDLIST');
-  for (const r of ll?.reports ?? []) {
-    lines.push(`#EXT-X-RENDITION-REPORT:URI="${r.uri}",LAST-MSN=${r.lastMsn},LAST-PART=${r.lastPart}`);
-  }
-  return lines.join('\n') + '\n';
+  return model;
+}
+
+function part(p: PartEntry): Part {
+  return { uri: p.uri, durationS: p.durationS, independent: p.independent };
+}
+
+export function renderMediaPlaylist(s: MediaPlaylistState, ll?: LowLatencyState): string {
+  return renderMedia(mediaPlaylistModel(s, ll));
 }
 
 export interface VariantEntry {
@@ -134,18 +144,27 @@ export interface VariantEntry {
   frameRate?: number;
 }
 
+/** The multivariant model: measured rates rounded to the whole, positive numbers BANDWIDTH needs. */
+export function multivariantPlaylistModel(variants: VariantEntry[]): MultivariantPlaylist {
+  return {
+    kind: 'multivariant',
+    version: MEDIA_VERSION,
+    independentSegments: false,
+    renditions: [],
+    variants: variants.map((v) => {
+      const out: Variant = {
+        uri: v.uri,
+        bandwidth: Math.max(1, Math.round(v.bandwidth)),
+        averageBandwidth: Math.max(1, Math.round(v.averageBandwidth)),
+        codecs: v.codecs,
+      };
+      if (v.resolution) out.resolution = v.resolution;
+      if (v.frameRate) out.frameRate = v.frameRate;
+      return out;
+    }),
+  };
+}
+
 export function renderMultivariantPlaylist(variants: VariantEntry[]): string {
-  const lines = ['#EXTM3U', `#EXT-X-VERSION:${MEDIA_VERSION}`];
-  for (const v of variants) {
-    const attrs = [
-      `BANDWIDTH=${Math.max(1, Math.round(v.bandwidth))}`,
-      `AVERAGE-BANDWIDTH=${Math.max(1, Math.round(v.averageBandwidth))}`,
-      `CODECS="${v.codecs.join(',')}"`,
-    ];
-    if (v.resolution) attrs.push(`RESOLUTION=${v.resolution.width}x${v.resolution.height}`);
-    if (v.frameRate) attrs.push(`FRAME-RATE=${v.frameRate.toFixed(3)}`);
-    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`);
-    lines.push(v.uri);
-  }
-  return lines.join('\n') + '\n';
+  return renderMultivariant(multivariantPlaylistModel(variants));
 }

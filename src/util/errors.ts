@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'PUBLISH_UNAUTHORIZED'
   // media parsing
   | 'MEDIA_DECODE'
+  // HLS playlist text that breaks RFC 8216 syntax or the parser's input limits
+  | 'HLS_PARSE'
   // origin / push
   | 'PUSH_FAILED'
   | 'PUSH_UNAUTHORIZED'

@@ -1,4 +1,4 @@
-import type { PlaylistState } from './types.js';
+import type { PlaylistState } from './state.js';
 
 /**
  * Playlist delivery directives (draft-pantos-hls-rfc8216bis 6.2.5): _HLS_msn/_HLS_part ask for a
@@ -24,12 +24,32 @@ export interface Target {
 /** decimal-integer (draft 4.2), bounded so it stays an exact Number. */
 const DECIMAL = /^\d{1,15}$/;
 
+const MSN = '_HLS_msn';
+const PART = '_HLS_part';
+const SKIP = '_HLS_skip';
+
+/** Whether a query string (without "?") names any delivery directive, valid or not. */
+export function hasDirectives(query: string): boolean {
+  return query.includes('_HLS_');
+}
+
+/**
+ * LL-HLS blocking playlist reload (6.2.5.2): the URL names one playlist version, which never
+ * changes, so caches may keep it longer and must not race a second request against it.
+ */
+export function isBlockingReload(url: string): boolean {
+  const q = url.indexOf('?');
+  if (q < 0 || !hasDirectives(url)) return false;
+  const params = new URLSearchParams(url.slice(q + 1));
+  return params.has(MSN) || params.has(PART);
+}
+
 /** Parse the query string (without "?"); a problem means 400 for a live playlist. */
 export function parseDirectives(query: string): Directives | { problem: string } {
   const q = new URLSearchParams(query);
-  const msn = q.get('_HLS_msn');
-  const part = q.get('_HLS_part');
-  const skip = q.get('_HLS_skip');
+  const msn = q.get(MSN);
+  const part = q.get(PART);
+  const skip = q.get(SKIP);
   // 6.2.5.2: "If the Playlist URI contains an _HLS_part directive but no _HLS_msn directive, the
   // Server MUST return Bad Request".
   if (part !== null && msn === null) return { problem: '_HLS_part without _HLS_msn' };
@@ -41,6 +61,15 @@ export function parseDirectives(query: string): Directives | { problem: string }
     ...(part === null ? {} : { part: Number(part) }),
     skip: skip !== null,
   };
+}
+
+/** The query string asking for `t` (and a delta update when `skip`), as a player sends it. */
+export function formatDirectives(t: Partial<Target>, skip = false): string {
+  const q: string[] = [];
+  if (t.msn !== undefined) q.push(`${MSN}=${t.msn}`);
+  if (t.msn !== undefined && t.part !== undefined) q.push(`${PART}=${t.part}`);
+  if (skip) q.push(`${SKIP}=YES`);
+  return q.join('&');
 }
 
 /**

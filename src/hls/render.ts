@@ -1,0 +1,132 @@
+import { AttributeWriter, formatDecimal } from './attributes.js';
+import type {
+  MediaPlaylist,
+  MediaSegment,
+  MultivariantPlaylist,
+  Part,
+  Playlist,
+  PreloadHint,
+  RenditionReport,
+  Rendition,
+  ServerControl,
+  Variant,
+} from './model.js';
+
+/**
+ * Playlist text from the model, written exactly as the model says: which segments list parts,
+ * whether a hint is offered and the like are the packager's decisions, not the renderer's. URIs
+ * and names are written as given; they must not contain '"' or line breaks.
+ */
+
+function partLine(p: Part): string {
+  const a = new AttributeWriter()
+    .decimal('DURATION', p.durationS)
+    .quoted('URI', p.uri)
+    .yes('INDEPENDENT', p.independent)
+    .yes('GAP', p.gap);
+  return `#EXT-X-PART:${a}`;
+}
+
+function serverControlLine(sc: ServerControl): string {
+  const a = new AttributeWriter()
+    .yes('CAN-BLOCK-RELOAD', sc.canBlockReload)
+    .decimal('CAN-SKIP-UNTIL', sc.canSkipUntilS)
+    .yes('CAN-SKIP-DATERANGES', sc.canSkipDateRanges)
+    .decimal('PART-HOLD-BACK', sc.partHoldBackS)
+    .decimal('HOLD-BACK', sc.holdBackS);
+  return `#EXT-X-SERVER-CONTROL:${a}`;
+}
+
+function hintLine(h: PreloadHint): string {
+  const a = new AttributeWriter()
+    .raw('TYPE', h.type)
+    .quoted('URI', h.uri)
+    .raw('BYTERANGE-START', h.byteRangeStart)
+    .raw('BYTERANGE-LENGTH', h.byteRangeLength);
+  return `#EXT-X-PRELOAD-HINT:${a}`;
+}
+
+function reportLine(r: RenditionReport): string {
+  const a = new AttributeWriter()
+    .quoted('URI', r.uri)
+    .raw('LAST-MSN', r.lastMsn)
+    .raw('LAST-PART', r.lastPart);
+  return `#EXT-X-RENDITION-REPORT:${a}`;
+}
+
+function segmentLines(seg: MediaSegment, mapBefore: string | undefined, lines: string[]): void {
+  if (seg.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+  if (seg.map !== undefined && seg.map !== mapBefore) lines.push(`#EXT-X-MAP:URI="${seg.map}"`);
+  if (seg.programDateTime !== undefined) {
+    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(seg.programDateTime).toISOString()}`);
+  }
+  for (const p of seg.parts) lines.push(partLine(p));
+  if (seg.gap) lines.push('#EXT-X-GAP');
+  lines.push(`#EXTINF:${formatDecimal(seg.durationS)},${seg.title ?? ''}`);
+  lines.push(seg.uri);
+}
+
+export function renderMediaPlaylist(p: MediaPlaylist): string {
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${p.version}`];
+  if (p.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  lines.push(`#EXT-X-TARGETDURATION:${p.targetDurationS}`);
+  if (p.serverControl) lines.push(serverControlLine(p.serverControl));
+  if (p.partTargetS !== undefined) lines.push(`#EXT-X-PART-INF:PART-TARGET=${formatDecimal(p.partTargetS)}`);
+  lines.push(
+    `#EXT-X-MEDIA-SEQUENCE:${p.mediaSequence}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${p.discontinuitySequence}`,
+  );
+  if (p.skippedSegments > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${p.skippedSegments}`);
+  let map: string | undefined;
+  for (const seg of p.segments) {
+    segmentLines(seg, map, lines);
+    map = seg.map;
+  }
+  for (const part of p.openParts) lines.push(partLine(part));
+  for (const h of p.preloadHints) lines.push(hintLine(h));
+  if (p.endList) lines.push('#EXT-X-ENDLIST');
+  for (const r of p.renditionReports) lines.push(reportLine(r));
+  return lines.join('\n') + '\n';
+}
+
+function renditionLine(r: Rendition): string {
+  const a = new AttributeWriter()
+    .raw('TYPE', r.type)
+    .quoted('GROUP-ID', r.groupId)
+    .quoted('NAME', r.name)
+    .quoted('LANGUAGE', r.language)
+    .yes('DEFAULT', r.default)
+    .yes('AUTOSELECT', r.autoselect)
+    .quoted('INSTREAM-ID', r.instreamId)
+    .quoted('CHANNELS', r.channels)
+    .quoted('URI', r.uri);
+  return `#EXT-X-MEDIA:${a}`;
+}
+
+function variantLine(v: Variant): string {
+  const a = new AttributeWriter()
+    .raw('BANDWIDTH', v.bandwidth)
+    .raw('AVERAGE-BANDWIDTH', v.averageBandwidth)
+    .quoted('CODECS', v.codecs.length > 0 ? v.codecs.join(',') : undefined)
+    .raw('RESOLUTION', v.resolution && `${v.resolution.width}x${v.resolution.height}`)
+    .decimal('FRAME-RATE', v.frameRate)
+    .quoted('AUDIO', v.audio)
+    .quoted('VIDEO', v.video)
+    .quoted('SUBTITLES', v.subtitles);
+  // CLOSED-CAPTIONS alone may be the bare enumerated value NONE (RFC 8216 4.3.4.2).
+  if (v.closedCaptions === 'NONE') a.raw('CLOSED-CAPTIONS', 'NONE');
+  else a.quoted('CLOSED-CAPTIONS', v.closedCaptions);
+  return `#EXT-X-STREAM-INF:${a}`;
+}
+
+export function renderMultivariantPlaylist(p: MultivariantPlaylist): string {
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${p.version}`];
+  if (p.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  for (const r of p.renditions) lines.push(renditionLine(r));
+  for (const v of p.variants) lines.push(variantLine(v), v.uri);
+  return lines.join('\n') + '\n';
+}
+
+export function renderPlaylist(p: Playlist): string {
+  return p.kind === 'media' ? renderMediaPlaylist(p) : renderMultivariantPlaylist(p);
+}
