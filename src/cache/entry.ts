@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { SharedBody } from './body.js';
+import { parseHttpDate } from '../http/date.js';
 import { headerString } from '../http/fields.js';
 import { decidePolicy, type Policy } from './policy.js';
 
@@ -100,7 +101,7 @@ export function createEntry(
 function initialAge(h: IncomingHttpHeaders, requestTime: number, responseTime: number): number {
   const ageValue = Number(headerString(h.age) ?? '0');
   const age = Number.isFinite(ageValue) && ageValue >= 0 ? ageValue * 1000 : 0;
-  const date = Date.parse(headerString(h.date) ?? '');
+  const date = parseHttpDate(headerString(h.date));
   const apparent = Number.isNaN(date) ? 0 : Math.max(0, responseTime - date - 1000);
   return Math.max(apparent, age + (responseTime - requestTime));
 }

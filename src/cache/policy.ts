@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseCacheControl, type Directives } from '../http/cache-control.js';
+import { parseHttpDate } from '../http/date.js';
 import { headerString } from '../http/fields.js';
 
 /** What this node may do with one upstream response. */
@@ -33,8 +34,8 @@ export function freshnessLifetimeMs(
   if (d.maxAge !== undefined) return d.maxAge * 1000;
   const expires = headerString(headers.expires);
   if (expires !== undefined) {
-    const exp = Date.parse(expires);
-    const date = Date.parse(headerString(headers.date) ?? '') || now;
+    const exp = parseHttpDate(expires);
+    const date = parseHttpDate(headerString(headers.date)) || now;
     return Number.isNaN(exp) ? 0 : Math.max(0, exp - date);
   }
   return undefined;

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ifRangeAllows, notModified } from '../http/conditional.js';
+import { parseHttpDate } from '../http/date.js';
 import { headerString } from '../http/fields.js';
 import { contentRange, parseRange, unsatisfiedRange } from '../http/range.js';
 import type { SharedBody } from './body.js';
@@ -23,7 +24,7 @@ function isNotModified(w: Waiter, e: Entry): boolean {
   const rh = w.req.headers;
   const ims = headerString(rh['if-modified-since']);
   const lastModified =
-    ims === undefined || e.lastModified === undefined ? undefined : Date.parse(e.lastModified);
+    ims === undefined || e.lastModified === undefined ? undefined : parseHttpDate(e.lastModified);
   return notModified(headerString(rh['if-none-match']), ims, e.etag, lastModified);
 }
 

@@ -1,3 +1,5 @@
+import { parseHttpDate } from './date.js';
+
 /**
  * Validators and conditional requests (RFC 9110 8.8.3, 13.1, 13.2.2), shared by the origin (which
  * mints strong ETags) and the cache tier (which serves whatever validators upstream sent).
@@ -68,7 +70,7 @@ export function ifNoneMatchHits(header: string | undefined, etag: string | undef
  */
 export function ifModifiedSinceHits(header: string | undefined, lastModifiedMs: number | undefined): boolean {
   if (header === undefined || lastModifiedMs === undefined || !Number.isFinite(lastModifiedMs)) return false;
-  const since = Date.parse(header);
+  const since = parseHttpDate(header);
   return Number.isFinite(since) && Math.floor(lastModifiedMs / 1000) * 1000 <= since;
 }
 
@@ -101,6 +103,6 @@ export function ifRangeAllows(
   if (v.startsWith('"') || v.startsWith('W/')) return etag !== undefined && strongMatch(v, etag);
   if (lastModified === undefined) return false;
   if (v === lastModified) return true;
-  const a = Date.parse(v);
-  return Number.isFinite(a) && a === Date.parse(lastModified);
+  const a = parseHttpDate(v);
+  return Number.isFinite(a) && a === parseHttpDate(lastModified);
 }
