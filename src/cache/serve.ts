@@ -1,23 +1,11 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { ifRangeAllows, notModified } from '../http/conditional.js';
+import { ifRangeAllows, NOT_MODIFIED_FIELDS, notModified } from '../http/conditional.js';
 import { parseHttpDate } from '../http/date.js';
 import { headerString } from '../http/fields.js';
 import { contentRange, parseRange, unsatisfiedRange } from '../http/range.js';
 import type { SharedBody } from './body.js';
 import { currentAgeMs, type Entry } from './entry.js';
 import type { CacheResult, DoneFn, Waiter } from './waiter.js';
-
-/** Fields a 304 repeats from the 200 it stands for (RFC 9110 15.4.5), besides the CORS ones. */
-const NOT_MODIFIED_FIELDS = [
-  'etag',
-  'cache-control',
-  'expires',
-  'date',
-  'vary',
-  'last-modified',
-  'age',
-  'x-cache',
-];
 
 function isNotModified(w: Waiter, e: Entry): boolean {
   if (e.status !== 200) return false;

@@ -5,6 +5,18 @@ import { parseHttpDate } from './date.js';
  * mints strong ETags) and the cache tier (which serves whatever validators upstream sent).
  */
 
+/** Fields a 304 repeats from the 200 it stands for (RFC 9110 15.4.5), besides any CORS ones. */
+export const NOT_MODIFIED_FIELDS: readonly string[] = [
+  'etag',
+  'cache-control',
+  'expires',
+  'date',
+  'vary',
+  'last-modified',
+  'age',
+  'x-cache',
+];
+
 /** The opaque part of an entity-tag: W/"x" and "x" share it. */
 function opaque(tag: string): string {
   return tag.startsWith('W/') ? tag.slice(2) : tag;
