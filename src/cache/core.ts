@@ -106,7 +106,8 @@ export class CacheCore implements FlightOwner {
       if (isFresh(e, now)) return this.#answer.deliver(w, e, 'HIT');
       if (inSwrWindow(e, now)) {
         this.#answer.deliver(w, e, 'STALE');
-        if (!this.#flights.has(key)) this.#startFlight(url, key, w.req.headers, undefined, e, undefined);
+        if (!this.#flights.has(key))
+          this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, e, undefined);
         return;
       }
       stale = e;
