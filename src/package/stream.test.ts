@@ -167,6 +167,27 @@ test('a transcoder that gives up: its renditions end and leave the multivariant,
   assert.deepEqual(variants(g.multivariants().at(-1)!), ['src/index.m3u8', 'audio/index.m3u8']);
 });
 
+test('a degraded ladder retires the dropped rung and keeps the rest', async () => {
+  const { factory, made } = fakeFactory({ rungs: ['360p', '240p'] });
+  const g = rig({ transcoders: factory, freshness: 'ttl' });
+  const sink = g.open();
+  g.feed(sink, avFrames({ seconds: 2.5 }));
+  made[0]!.dropRung('360p');
+  g.feed(
+    sink,
+    avFrames({ seconds: 5 }).filter((f) => f.dts >= 2500),
+  );
+  await g.queue.drain();
+  assert.deepEqual(variants(g.multivariants().at(-1)!), [
+    'src/index.m3u8',
+    '240p/index.m3u8',
+    'audio/index.m3u8',
+  ]);
+  assert.equal(readPlaylist(g.push.text(`${PATH}/360p/index.m3u8`)).ended, true);
+  assert.deepEqual(uris(g.push.text(`${PATH}/240p/index.m3u8`)), uris(g.push.text(`${PATH}/src/index.m3u8`)));
+  assert.equal(made[0]!.stopCalls, 0, 'the transcoder itself carries on');
+});
+
 test('a transcoder that cannot start never reaches the multivariant; a crash keeps the renditions', async () => {
   // Nothing ever comes out of a process that did not start.
   const failing = fakeFactory({ rungs: ['240p'], delayFrames: 100_000 });
