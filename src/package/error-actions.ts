@@ -44,7 +44,11 @@ export const ERROR_ACTIONS: Readonly<Record<StreamProblem, ActionRule>> = {
     level: 'error',
     says: 'transcoder failed to start; passthrough only',
   },
-  transcoderCrashed: { action: 'restart', level: 'warn', says: 'transcoder crashed; it restarts itself' },
+  transcoderCrashed: {
+    action: 'restart',
+    level: 'warn',
+    says: 'transcoder crashed; it restarts unless out of retries',
+  },
   transcoderFailed: {
     action: 'dropRenditions',
     level: 'error',
