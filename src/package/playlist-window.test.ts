@@ -6,24 +6,25 @@ import { parseLowLatency, parseMediaPlaylist } from '../../test/helpers/hls.js';
 
 function windowWith(n: number): PlaylistWindow {
   const w = new PlaylistWindow(packageSchema.parse({ windowSegments: 20 }), 'live/x/src/');
-  w.targetDurationS = 1;
+  w.fixTargetDuration(1);
   for (let i = 0; i < n; i++) {
-    w.segments.push({
-      sequence: 100 + i,
-      durationS: 1,
-      uri: `seg-${100 + i}.m4s`,
-      programDateTime: 1_700_000_000_000 + i * 1000,
-      mapUri: 'init-0.mp4',
-      discontinuity: false,
-      parts: [0, 1, 2].map((k) => ({
-        durationS: 0.333,
-        uri: `part-${100 + i}-${k}.m4s`,
-        independent: k === 0,
-      })),
-    });
+    w.open(100 + i);
+    for (let k = 0; k < 3; k++) w.addPart(0.333, k === 0);
+    w.append(
+      {
+        sequence: 100 + i,
+        durationS: 1,
+        uri: `seg-${100 + i}.m4s`,
+        programDateTime: 1_700_000_000_000 + i * 1000,
+        mapUri: 'init-0.mp4',
+        discontinuity: false,
+        parts: w.takeOpenParts(100 + i),
+      },
+      0,
+    );
   }
-  w.openMsn = 100 + n;
-  w.openParts = [{ durationS: 0.334, uri: `part-${100 + n}-0.m4s`, independent: true }];
+  w.open(100 + n);
+  w.addPart(0.334, true);
   return w;
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { transcodeSchema, type TranscodeConfig } from '../config/schema.js';
-import { parseAudioTag, parseVideoTag } from '../ingest/flv.js';
+import { parseAudioTag, parseVideoTag } from '../media/flv-tags.js';
 import { FLV_TAG_VIDEO, FlvReader } from '../media/flv-container.js';
 import { parseAvcC, parseSps } from '../media/h264.js';
 import type { AacConfig, H264Config, MediaFrame, StreamSink, VideoFrame } from '../media/types.js';

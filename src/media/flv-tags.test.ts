@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAudioTag, parseVideoTag, splitAggregate } from './flv.js';
+import { parseAudioTag, parseVideoTag, splitAggregate } from './flv-tags.js';
 import { isCorralError } from '../util/errors.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');

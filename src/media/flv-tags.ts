@@ -1,5 +1,5 @@
 import { CorralError } from '../util/errors.js';
-import type { AacConfig, AudioFrame, H264Config, VideoFrame } from '../media/types.js';
+import type { AacConfig, AudioFrame, H264Config, VideoFrame } from './types.js';
 
 /**
  * FLV tag bodies as carried by RTMP audio (8) and video (9) messages: FLV 10.1 (annex E) for
