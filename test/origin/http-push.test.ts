@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
-import { isCorralError } from '../util/errors.js';
-import { HttpPush } from './http-push.js';
-import { closedPort, startOrigin, TOKEN } from './test-support.js';
-import type { PushObject } from './types.js';
+import { isCorralError } from '../../src/util/errors.js';
+import { HttpPush } from '../../src/origin/http-push.js';
+import { closedPort, startOrigin, TOKEN } from '../support/origin.js';
+import type { PushObject } from '../../src/origin/types.js';
 
 const seg: PushObject = {
   path: 'live/x/seg1.m4s',

@@ -1,8 +1,8 @@
 import { after, before } from 'node:test';
-import type { Registry } from '../metrics/registry.js';
-import { HttpPush } from './http-push.js';
-import { request, startOrigin, TOKEN, type Reply, type Running } from './test-support.js';
-import type { OriginPush, PlaylistState, PushObject } from './types.js';
+import type { Registry } from '../../src/metrics/registry.js';
+import { HttpPush } from '../../src/origin/http-push.js';
+import { request, startOrigin, TOKEN, type Reply, type Running } from './origin.js';
+import type { OriginPush, PlaylistState, PushObject } from '../../src/origin/types.js';
 
 /** Helpers for the LL-HLS origin tests (not part of the public API). */
 

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readInitSegment, readMediaSegment } from '../media/index.js';
-import type { MediaFrame } from '../media/types.js';
-import { silentLogger } from '../util/logger.js';
-import { CutLog } from './cut-log.js';
-import { PushQueue } from './push-queue.js';
-import { Rendition, type SegmentEvent } from './rendition.js';
-import type { RenditionRole } from './role.js';
-import { FollowerRole } from './role-follower.js';
-import { LeaderRole } from './role-leader.js';
-import { describeTracks } from './tracks.js';
+import { readInitSegment, readMediaSegment } from '../../src/media/index.js';
+import type { MediaFrame } from '../../src/media/types.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { CutLog } from '../../src/package/cut-log.js';
+import { PushQueue } from '../../src/package/push-queue.js';
+import { Rendition, type SegmentEvent } from '../../src/package/rendition.js';
+import type { RenditionRole } from '../../src/package/role.js';
+import { FollowerRole } from '../../src/package/role-follower.js';
+import { LeaderRole } from '../../src/package/role-leader.js';
+import { describeTracks } from '../../src/package/tracks.js';
 import {
   AUDIO,
   RUNG_VIDEO,
@@ -18,7 +18,7 @@ import {
   avFrames,
   config,
   readPlaylist,
-} from './test-support.js';
+} from '../support/package.js';
 
 const T0 = 1_700_000_000_000;
 const BASE = 'live/t/src/';

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import type { PublishRequest } from '../ingest/types.js';
-import type { StreamSink } from '../media/types.js';
-import { isCorralError } from '../util/errors.js';
-import { silentLogger } from '../util/logger.js';
-import { Packager } from './registry.js';
-import type { TranscoderFactory } from './transcoder-port.js';
+import type { PublishRequest } from '../../src/ingest/types.js';
+import type { StreamSink } from '../../src/media/types.js';
+import { isCorralError } from '../../src/util/errors.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { Packager } from '../../src/package/registry.js';
+import type { TranscoderFactory } from '../../src/package/transcoder-port.js';
 import {
   AUDIO,
   SOURCE_VIDEO,
@@ -16,7 +16,7 @@ import {
   fakeFactory,
   readPlaylist,
   variants,
-} from './test-support.js';
+} from '../support/package.js';
 
 const T0 = 1_700_000_000_000;
 

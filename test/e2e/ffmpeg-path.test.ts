@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { locateFfmpeg } from './ffmpeg-path.js';
-import { isCorralError } from '../util/errors.js';
+import { locateFfmpeg } from '../../src/transcode/ffmpeg-path.js';
+import { isCorralError } from '../../src/util/errors.js';
 
 test('FFMPEG_PATH pointing nowhere falls through to a usable ffmpeg', () => {
   const loc = locateFfmpeg('', { FFMPEG_PATH: '/nonexistent/ffmpeg', PATH: process.env.PATH });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { computeEtag } from './etag.js';
-import { HttpPush } from './http-push.js';
-import { NOW, request, startOrigin, TOKEN, type Running } from './test-support.js';
-import type { OriginPush, PushObject } from './types.js';
+import { computeEtag } from '../../src/origin/etag.js';
+import { HttpPush } from '../../src/origin/http-push.js';
+import { NOW, request, startOrigin, TOKEN, type Running } from '../support/origin.js';
+import type { OriginPush, PushObject } from '../../src/origin/types.js';
 
 /**
  * One suite, two transports: whatever the packager pushes must be served identically whether it

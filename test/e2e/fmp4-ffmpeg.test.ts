@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAsc } from './aac.js';
-import { writeInitSegment } from './fmp4-init.js';
-import { writeMediaSegment } from './fmp4-segment.js';
-import type { Sample } from './fmp4-types.js';
-import { isKeyframeAccessUnit, nalType, parseAvcC, parseSps, splitAnnexB } from './h264.js';
+import { parseAsc } from '../../src/media/aac.js';
+import { writeInitSegment } from '../../src/media/fmp4-init.js';
+import { writeMediaSegment } from '../../src/media/fmp4-segment.js';
+import type { Sample } from '../../src/media/fmp4-types.js';
+import { isKeyframeAccessUnit, nalType, parseAvcC, parseSps, splitAnnexB } from '../../src/media/h264.js';
 
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 const FFPROBE = process.env.FFPROBE_PATH ?? 'ffprobe';

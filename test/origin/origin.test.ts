@@ -4,12 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { originSchema } from '../config/schema.js';
-import { isCorralError } from '../util/errors.js';
-import { silentLogger } from '../util/logger.js';
-import { createStore, DiskStore, MemoryStore, Origin } from './index.js';
-import { request, startOrigin } from './test-support.js';
-import type { PushObject } from './types.js';
+import { originSchema } from '../../src/config/schema.js';
+import { isCorralError } from '../../src/util/errors.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createStore, DiskStore, MemoryStore, Origin } from '../../src/origin/index.js';
+import { request, startOrigin } from '../support/origin.js';
+import type { PushObject } from '../../src/origin/types.js';
 
 const seg = (path: string, size = 10): PushObject => ({
   path,

@@ -1,8 +1,12 @@
 import { pino, type Logger } from 'pino';
-import { packageSchema, type PackageConfig } from '../config/schema.js';
-import type { AacConfig, H264Config, MediaFrame, StreamSink } from '../media/types.js';
-import type { OriginPush, PushObject } from '../origin/types.js';
-import type { StreamTranscoder, TranscoderFactory, TranscoderHooks } from './transcoder-port.js';
+import { packageSchema, type PackageConfig } from '../../src/config/schema.js';
+import type { AacConfig, H264Config, MediaFrame, StreamSink } from '../../src/media/types.js';
+import type { OriginPush, PushObject } from '../../src/origin/types.js';
+import type {
+  StreamTranscoder,
+  TranscoderFactory,
+  TranscoderHooks,
+} from '../../src/package/transcoder-port.js';
 
 /** Helpers shared by the packager's *.test.ts files: in-memory media, origin and transcoder. */
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DiskStore } from './disk-store.js';
+import { DiskStore } from '../../src/origin/disk-store.js';
 import {
   metricValue,
   part,
@@ -13,9 +13,9 @@ import {
   TRANSPORTS,
   waitHeld,
   originPerSuite,
-} from './live-test-support.js';
-import { request, startOrigin, type Running } from './test-support.js';
-import type { OriginPush } from './types.js';
+} from '../support/origin-live.js';
+import { request, startOrigin, type Running } from '../support/origin.js';
+import type { OriginPush } from '../../src/origin/types.js';
 
 /**
  * Requests for the EXT-X-PRELOAD-HINT part (draft 6.2.6): held until the part is pushed, while

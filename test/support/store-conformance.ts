@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { isCorralError } from '../util/errors.js';
-import type { StoreBudget } from './budget-index.js';
-import type { ObjectKind, ObjectStore, PlaylistState, StoredObject } from './types.js';
+import { isCorralError } from '../../src/util/errors.js';
+import type { StoreBudget } from '../../src/origin/budget-index.js';
+import type { ObjectKind, ObjectStore, PlaylistState, StoredObject } from '../../src/origin/types.js';
 
 /**
  * The one suite every ObjectStore implementation must pass. `makeStore` returns a fresh, empty

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PlaylistWindow } from './playlist-window.js';
-import { packageSchema } from '../config/schema.js';
-import { parseLowLatency, parseMediaPlaylist } from '../../test/helpers/hls.js';
+import { PlaylistWindow } from '../../src/package/playlist-window.js';
+import { packageSchema } from '../../src/config/schema.js';
+import { parseLowLatency, parseMediaPlaylist } from '../support/hls.js';
 
 function windowWith(n: number): PlaylistWindow {
   const w = new PlaylistWindow(packageSchema.parse({ windowSegments: 20 }), 'live/x/src/');

@@ -7,7 +7,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { bodyBytes, get, sleep, startOrigin, wideAgent, type Got, type TestOrigin } from './helpers.js';
+import {
+  bodyBytes,
+  get,
+  sleep,
+  startOrigin,
+  wideAgent,
+  type Got,
+  type TestOrigin,
+} from '../cache/helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/corral', import.meta.url));
 

@@ -9,9 +9,9 @@ import {
   TRANSPORTS,
   waitHeld,
   originPerSuite,
-} from './live-test-support.js';
-import { request, startOrigin, TOKEN, type Running } from './test-support.js';
-import type { OriginPush } from './types.js';
+} from '../support/origin-live.js';
+import { request, startOrigin, TOKEN, type Running } from '../support/origin.js';
+import type { OriginPush } from '../../src/origin/types.js';
 
 /**
  * Blocking playlist reload (draft-pantos-hls-rfc8216bis 6.2.5.2) and delta updates (6.2.5.1)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MemoryStore } from './memory-store.js';
-import { countingStore, request, startOrigin, TOKEN, type Running } from './test-support.js';
+import { MemoryStore } from '../../src/origin/memory-store.js';
+import { countingStore, request, startOrigin, TOKEN, type Running } from '../support/origin.js';
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import { readInitSegment, readMediaSegment } from '../media/index.js';
-import type { MediaFrame, StreamSink } from '../media/types.js';
-import { CorralError } from '../util/errors.js';
-import { PushQueue } from './push-queue.js';
-import type { SegmentEvent } from './rendition.js';
-import { LiveStream } from './stream.js';
-import type { TranscoderFactory } from './transcoder-port.js';
+import { readInitSegment, readMediaSegment } from '../../src/media/index.js';
+import type { MediaFrame, StreamSink } from '../../src/media/types.js';
+import { CorralError } from '../../src/util/errors.js';
+import { PushQueue } from '../../src/package/push-queue.js';
+import type { SegmentEvent } from '../../src/package/rendition.js';
+import { LiveStream } from '../../src/package/stream.js';
+import type { TranscoderFactory } from '../../src/package/transcoder-port.js';
 import {
   AUDIO,
   SOURCE_VIDEO,
@@ -18,7 +18,7 @@ import {
   readPlaylist,
   recordingLogger,
   variants,
-} from './test-support.js';
+} from '../support/package.js';
 
 const T0 = 1_700_000_000_000;
 const PATH = 'live/s';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PlaylistSegment } from './playlist.js';
-import { PlaylistWindow } from './playlist-window.js';
-import { config } from './test-support.js';
+import type { PlaylistSegment } from '../../src/package/playlist.js';
+import { PlaylistWindow } from '../../src/package/playlist-window.js';
+import { config } from '../support/package.js';
 
 const seg = (sequence: number, extra: Partial<PlaylistSegment> = {}): PlaylistSegment => ({
   sequence,

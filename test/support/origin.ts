@@ -1,10 +1,10 @@
 import http from 'node:http';
-import { originSchema, type OriginConfig } from '../config/schema.js';
-import { createRegistry, type Registry } from '../metrics/registry.js';
-import { silentLogger } from '../util/logger.js';
-import { MemoryStore } from './memory-store.js';
-import { Origin } from './origin.js';
-import type { ObjectStore } from './types.js';
+import { originSchema, type OriginConfig } from '../../src/config/schema.js';
+import { createRegistry, type Registry } from '../../src/metrics/registry.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { MemoryStore } from '../../src/origin/memory-store.js';
+import { Origin } from '../../src/origin/origin.js';
+import type { ObjectStore } from '../../src/origin/types.js';
 
 /** Test helpers shared by the origin's *.test.ts files (not part of the public API). */
 

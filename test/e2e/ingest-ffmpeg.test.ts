@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Registry } from 'prom-client';
-import { FFMPEG, testPatternArgs } from '../../test/helpers/ffmpeg.js';
-import { RecordingTarget, type RecordedStream } from '../../test/fixtures/ingest/recording-target.js';
-import { until } from '../../test/fixtures/ingest/server.js';
-import { ingestLimitsSchema } from '../config/schema.js';
-import { silentLogger } from '../util/logger.js';
-import { RtmpServer, type RtmpServerEvents } from './server.js';
-import { selfSignedCert } from './self-signed.js';
-import type { AudioFrame, VideoFrame } from '../media/types.js';
+import { FFMPEG, testPatternArgs } from '../support/ffmpeg.js';
+import { RecordingTarget, type RecordedStream } from '../support/ingest/recording-target.js';
+import { until } from '../support/ingest/server.js';
+import { ingestLimitsSchema } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { RtmpServer, type RtmpServerEvents } from '../../src/ingest/server.js';
+import { selfSignedCert } from '../../src/ingest/self-signed.js';
+import type { AudioFrame, VideoFrame } from '../../src/media/types.js';
 
 /** Publish testsrc2 + a sine tone for `seconds` to `url`; resolves with the exit code and stderr. */
 function publish(url: string, seconds: number) {

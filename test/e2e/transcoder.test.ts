@@ -6,17 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import { transcodeSchema, type TranscodeConfig } from '../config/schema.js';
-import { parseAudioTag, parseVideoTag } from '../media/flv-tags.js';
-import { FLV_TAG_VIDEO, FlvReader } from '../media/flv-container.js';
-import { parseAvcC, parseSps } from '../media/h264.js';
-import type { AacConfig, H264Config, MediaFrame, StreamSink, VideoFrame } from '../media/types.js';
-import { isCorralError } from '../util/errors.js';
-import { silentLogger } from '../util/logger.js';
-import { liveChildCount } from './children.js';
-import { locateFfmpeg } from './ffmpeg-path.js';
-import { DEFAULT_LADDER, planLadder } from './ladder.js';
-import { Transcoder, type TranscoderEvents } from './transcoder.js';
+import { transcodeSchema, type TranscodeConfig } from '../../src/config/schema.js';
+import { parseAudioTag, parseVideoTag } from '../../src/media/flv-tags.js';
+import { FLV_TAG_VIDEO, FlvReader } from '../../src/media/flv-container.js';
+import { parseAvcC, parseSps } from '../../src/media/h264.js';
+import type { AacConfig, H264Config, MediaFrame, StreamSink, VideoFrame } from '../../src/media/types.js';
+import { isCorralError } from '../../src/util/errors.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { liveChildCount } from '../../src/transcode/children.js';
+import { locateFfmpeg } from '../../src/transcode/ffmpeg-path.js';
+import { DEFAULT_LADDER, planLadder } from '../../src/transcode/ladder.js';
+import { Transcoder, type TranscoderEvents } from '../../src/transcode/transcoder.js';
 
 interface Source {
   video: H264Config;

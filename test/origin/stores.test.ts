@@ -3,10 +3,10 @@ import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DiskStore } from './disk-store.js';
-import { MemoryStore } from './memory-store.js';
-import { LIVE, runStoreConformance } from './store-conformance.js';
-import type { StoredObject } from './types.js';
+import { DiskStore } from '../../src/origin/disk-store.js';
+import { MemoryStore } from '../../src/origin/memory-store.js';
+import { LIVE, runStoreConformance } from '../support/store-conformance.js';
+import type { StoredObject } from '../../src/origin/types.js';
 
 let root = '';
 let seq = 0;
