@@ -13,7 +13,7 @@ describe('origin: hostile and malformed requests', () => {
     store = countingStore(new MemoryStore({ maxBytes: 1 << 20, maxObjects: 100 }));
     running = await startOrigin({ maxObjectBytes: 1024 }, store);
     await running.origin.push.put({
-      path: 'ok/a.m4s',
+      path: 'ok/s/v/a.m4s',
       kind: 'segment',
       contentType: 'video/mp4',
       body: Buffer.from('a'),
@@ -33,11 +33,11 @@ describe('origin: hostile and malformed requests', () => {
       '/ok/%5c..%5cx',
       '/ok/%00a.m4s',
       '/ok//a.m4s',
-      '//ok/a.m4s',
+      '//ok/s/v/a.m4s',
       '/ok/%2f/a.m4s',
       '/ok/%zz.m4s',
       '/ok/%e0%a4%a.m4s',
-      '/ok/a.m4s%',
+      '/ok/s/v/a.m4s%',
       '/',
       `/${'a'.repeat(2100)}`,
     ];
@@ -52,19 +52,19 @@ describe('origin: hostile and malformed requests', () => {
       assert.equal(del.status, 400, `DELETE ${path.slice(0, 60)}`);
     }
     assert.equal(store.calls, before, 'no hostile request reached the store');
-    assert.equal((await request(running.base, 'GET', '/ok/a.m4s')).status, 200);
+    assert.equal((await request(running.base, 'GET', '/ok/s/v/a.m4s')).status, 200);
   });
 
   it('refuses URLs over 2048 bytes even when the path itself is fine', async () => {
-    const r = await request(running.base, 'GET', `/ok/a.m4s?${'q'.repeat(2048)}`);
+    const r = await request(running.base, 'GET', `/ok/s/v/a.m4s?${'q'.repeat(2048)}`);
     assert.equal(r.status, 400);
-    assert.equal((await request(running.base, 'GET', `/ok/a.m4s?${'q'.repeat(1000)}`)).status, 200);
+    assert.equal((await request(running.base, 'GET', `/ok/s/v/a.m4s?${'q'.repeat(1000)}`)).status, 200);
     assert.equal((await request(running.base, 'GET', `/ok/${'b'.repeat(1000)}`)).status, 404);
   });
 
   it('answers unknown methods with 405 and an Allow header', async () => {
     for (const method of ['POST', 'PATCH', 'PROPFIND']) {
-      const r = await request(running.base, method, '/ok/a.m4s');
+      const r = await request(running.base, method, '/ok/s/v/a.m4s');
       assert.equal(r.status, 405, method);
       assert.match(String(r.headers.allow), /GET, HEAD, OPTIONS, PUT, DELETE/);
     }
@@ -85,23 +85,30 @@ describe('origin: hostile and malformed requests', () => {
       body: 'b',
     });
     assert.equal(basic.status, 401);
-    assert.equal((await request(running.base, 'DELETE', '/ok/a.m4s')).status, 401);
+    assert.equal((await request(running.base, 'DELETE', '/ok/s/v/a.m4s')).status, 401);
     assert.equal((await request(running.base, 'GET', '/ok/b.m4s')).status, 404);
-    assert.equal((await request(running.base, 'GET', '/ok/a.m4s')).status, 200);
+    assert.equal((await request(running.base, 'GET', '/ok/s/v/a.m4s')).status, 200);
   });
 
   it('validates X-Corral-Kind and X-Corral-Max-Age', async () => {
     const put = (headers: Record<string, string>) =>
-      request(running.base, 'PUT', '/ok/c.m3u8', { headers: { ...auth, ...headers }, body: '#EXTM3U' });
+      request(running.base, 'PUT', '/ok/s/v/c.m3u8', { headers: { ...auth, ...headers }, body: '#EXTM3U' });
     assert.equal((await put({})).status, 400);
     assert.equal((await put({ 'x-corral-kind': 'video' })).status, 400);
     assert.equal((await put({ 'x-corral-kind': 'playlist', 'x-corral-max-age': '-1' })).status, 400);
     assert.equal((await put({ 'x-corral-kind': 'playlist', 'x-corral-max-age': 'soon' })).status, 400);
-    assert.equal((await request(running.base, 'GET', '/ok/c.m3u8')).status, 404);
-    const good = await put({ 'x-corral-kind': 'playlist', 'x-corral-max-age': '0.5', 'content-type': 'x/y' });
+    assert.equal((await request(running.base, 'GET', '/ok/s/v/c.m3u8')).status, 404);
+    // Only what the packager makes: a playlist as text/html would let a leaked token host pages.
+    assert.equal((await put({ 'x-corral-kind': 'playlist', 'content-type': 'text/html' })).status, 400);
+    const mpegurl = 'application/vnd.apple.mpegurl';
+    const good = await put({
+      'x-corral-kind': 'playlist',
+      'x-corral-max-age': '0.5',
+      'content-type': mpegurl,
+    });
     assert.equal(good.status, 201);
-    const got = await request(running.base, 'GET', '/ok/c.m3u8');
-    assert.equal(got.headers['content-type'], 'x/y');
+    const got = await request(running.base, 'GET', '/ok/s/v/c.m3u8');
+    assert.equal(got.headers['content-type'], mpegurl);
     assert.equal(got.headers['cache-control'], 'no-cache');
   });
 
@@ -112,26 +119,29 @@ describe('origin: hostile and malformed requests', () => {
     });
     assert.equal(r.status, 400);
     assert.equal((await request(running.base, 'DELETE', '/', { headers: auth })).status, 400);
-    assert.equal((await request(running.base, 'GET', '/ok/a.m4s')).status, 200);
+    assert.equal((await request(running.base, 'GET', '/ok/s/v/a.m4s')).status, 200);
   });
 
   it('answers an oversized PUT with 413, announced or streamed, and keeps serving', async () => {
     const headers = { ...auth, 'x-corral-kind': 'segment', 'content-type': 'video/mp4' };
     const big = Buffer.alloc(5000, 7);
-    const announced = await request(running.base, 'PUT', '/ok/big1.m4s', { headers, body: big });
+    const announced = await request(running.base, 'PUT', '/ok/s/v/big1.m4s', { headers, body: big });
     assert.equal(announced.status, 413);
-    const streamed = await request(running.base, 'PUT', '/ok/big2.m4s', {
+    const streamed = await request(running.base, 'PUT', '/ok/s/v/big2.m4s', {
       headers,
       body: big,
       chunked: true,
     });
     assert.equal(streamed.status, 413);
-    assert.equal((await request(running.base, 'GET', '/ok/big1.m4s')).status, 404);
-    assert.equal((await request(running.base, 'GET', '/ok/big2.m4s')).status, 404);
+    assert.equal((await request(running.base, 'GET', '/ok/s/v/big1.m4s')).status, 404);
+    assert.equal((await request(running.base, 'GET', '/ok/s/v/big2.m4s')).status, 404);
     assert.equal((await request(running.base, 'GET', '/healthz')).body.toString().trim(), 'ok');
-    const fits = await request(running.base, 'PUT', '/ok/fits.m4s', { headers, body: Buffer.alloc(1024, 1) });
+    const fits = await request(running.base, 'PUT', '/ok/s/v/fits.m4s', {
+      headers,
+      body: Buffer.alloc(1024, 1),
+    });
     assert.equal(fits.status, 201);
-    assert.equal((await request(running.base, 'GET', '/ok/fits.m4s')).body.length, 1024);
+    assert.equal((await request(running.base, 'GET', '/ok/s/v/fits.m4s')).body.length, 1024);
   });
 
   it('exposes request, push and store metrics', async () => {

@@ -215,8 +215,13 @@ describe('HTTP push of playlist state', () => {
   after(() => running.origin.close());
 
   const put = (headers: Record<string, string>, body = 'playlist') =>
-    request(running.base, 'PUT', '/live/x/index.m3u8', {
-      headers: { authorization: `Bearer ${TOKEN}`, 'x-corral-kind': 'playlist', ...headers },
+    request(running.base, 'PUT', '/live/x/v/index.m3u8', {
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'x-corral-kind': 'playlist',
+        'content-type': 'application/vnd.apple.mpegurl',
+        ...headers,
+      },
       body,
     });
   const state = JSON.stringify(playlist({}).live);
@@ -230,7 +235,7 @@ describe('HTTP push of playlist state', () => {
       ['state on a segment', { 'x-corral-live': state, 'x-corral-kind': 'segment' }],
     ];
     for (const [why, headers] of cases) assert.equal((await put(headers)).status, 400, why);
-    assert.equal(await running.store.get('live/x/index.m3u8'), undefined);
+    assert.equal(await running.store.get('live/x/v/index.m3u8'), undefined);
   });
 
   it('splits the delta off the end of the body', async () => {
@@ -238,7 +243,7 @@ describe('HTTP push of playlist state', () => {
       (await put({ 'x-corral-live': state, 'x-corral-delta-length': '5' }, 'fulldelta')).status,
       201,
     );
-    const got = await running.store.get('live/x/index.m3u8');
+    const got = await running.store.get('live/x/v/index.m3u8');
     assert.equal(got?.body.toString(), 'full');
     assert.equal(got?.delta?.toString(), 'delta');
     assert.deepEqual(got?.live, JSON.parse(state));

@@ -33,7 +33,7 @@ describe('Origin in-process push validation', () => {
     ];
     for (const { why, ...patch } of bad) {
       await assert.rejects(
-        origin.push.put({ ...seg('live/a.m4s'), ...patch }),
+        origin.push.put({ ...seg('live/a/v/a.m4s'), ...patch }),
         (e: unknown) => isCorralError(e, 'BAD_REQUEST'),
         why,
       );
@@ -48,11 +48,15 @@ describe('Origin in-process push validation', () => {
   it('surfaces STORE_LIMIT for an object larger than the store, as 413 over HTTP', async () => {
     const running = await startOrigin({}, new MemoryStore({ maxBytes: 100, maxObjects: 10 }));
     try {
-      await assert.rejects(running.origin.push.put(seg('big/a', 101)), (e: unknown) =>
+      await assert.rejects(running.origin.push.put(seg('big/a/v/a.m4s', 101)), (e: unknown) =>
         isCorralError(e, 'STORE_LIMIT'),
       );
-      const r = await request(running.base, 'PUT', '/big/b', {
-        headers: { authorization: 'Bearer secret-token', 'x-corral-kind': 'segment' },
+      const r = await request(running.base, 'PUT', '/big/b/v/b.m4s', {
+        headers: {
+          authorization: 'Bearer secret-token',
+          'x-corral-kind': 'segment',
+          'content-type': 'video/mp4',
+        },
         body: Buffer.alloc(101),
       });
       assert.equal(r.status, 413);
@@ -63,20 +67,26 @@ describe('Origin in-process push validation', () => {
 });
 
 describe('Origin streams listing', () => {
-  it('drops a stream whose multivariant playlist was evicted or replaced by another kind', async () => {
+  it('drops a stream whose multivariant playlist was evicted or removed', async () => {
     const running = await startOrigin({}, new MemoryStore({ maxBytes: 1 << 20, maxObjects: 3 }));
     try {
       const mv = (path: string): PushObject => ({
         path,
         kind: 'multivariant',
-        contentType: 'x/y',
+        contentType: 'application/vnd.apple.mpegurl',
         body: Buffer.from('m'),
       });
       await running.origin.push.put(mv('live/a/index.m3u8'));
       await running.origin.push.put(mv('live/b/index.m3u8'));
       await running.origin.push.put(mv('live/c/index.m3u8'));
-      await running.origin.push.put({ ...mv('live/b/index.m3u8'), kind: 'playlist' });
-      await running.origin.push.put(seg('live/c/seg1.m4s')); // evicts live/a (the oldest)
+      // Another kind can no longer be pushed where a multivariant lives; removing it drops the stream.
+      await assert.rejects(
+        running.origin.push.put({ ...mv('live/b/index.m3u8'), kind: 'playlist' }),
+        (e: unknown) => isCorralError(e, 'BAD_REQUEST'),
+      );
+      await running.origin.push.remove('live/b/index.m3u8');
+      await running.origin.push.put(seg('live/c/v/seg1.m4s'));
+      await running.origin.push.put(seg('live/c/v/seg2.m4s')); // evicts live/a (the oldest)
       const names = JSON.parse(
         (await request(running.base, 'GET', '/streams.json')).body.toString(),
       ).streams.map((s: { name: string }) => s.name);

@@ -1,3 +1,4 @@
+import { isCorralError } from '../../src/util/errors.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { computeEtag } from '../../src/origin/etag.js';
@@ -22,11 +23,11 @@ function runPushTransportSuite(name: string, connect: (r: Running) => { push: Or
         contentType: 'video/mp4',
         body: Buffer.from('init-bytes'),
       },
-      { path: 'live/demo/v0/seg1.m4s', kind: 'segment', contentType: 'video/iso.segment', body: segBody },
+      { path: 'live/demo/v0/seg1.m4s', kind: 'segment', contentType: 'video/mp4', body: segBody },
       {
         path: 'live/demo/v0/seg2.p0.m4s',
         kind: 'part',
-        contentType: 'video/iso.segment',
+        contentType: 'video/mp4',
         body: Buffer.from('part'),
       },
       {
@@ -45,7 +46,7 @@ function runPushTransportSuite(name: string, connect: (r: Running) => { push: Or
       {
         path: 'live/other/index.m3u8',
         kind: 'multivariant',
-        contentType: 'text/plain',
+        contentType: 'application/vnd.apple.mpegurl',
         body: Buffer.from('x'),
       },
     ];
@@ -88,13 +89,13 @@ function runPushTransportSuite(name: string, connect: (r: Running) => { push: Or
         contentType: 'application/vnd.apple.mpegurl',
         body: Buffer.from('p'),
       };
-      await push.put({ ...base, path: 'live/cc/zero.m3u8', maxAgeS: 0 });
-      await push.put({ ...base, path: 'live/cc/half.m3u8', maxAgeS: 0.5 });
-      await push.put({ ...base, path: 'live/cc/long.m3u8', maxAgeS: 600 });
+      await push.put({ ...base, path: 'live/cc/zero/index.m3u8', maxAgeS: 0 });
+      await push.put({ ...base, path: 'live/cc/half/index.m3u8', maxAgeS: 0.5 });
+      await push.put({ ...base, path: 'live/cc/long/index.m3u8', maxAgeS: 600 });
       const cc = async (p: string) => (await request(running.base, 'GET', p)).headers['cache-control'];
-      assert.equal(await cc('/live/cc/zero.m3u8'), 'no-cache');
-      assert.equal(await cc('/live/cc/half.m3u8'), 'no-cache', 'never rounds up past what was asked');
-      assert.equal(await cc('/live/cc/long.m3u8'), 'public, max-age=5');
+      assert.equal(await cc('/live/cc/zero/index.m3u8'), 'no-cache');
+      assert.equal(await cc('/live/cc/half/index.m3u8'), 'no-cache', 'never rounds up past what was asked');
+      assert.equal(await cc('/live/cc/long/index.m3u8'), 'public, max-age=5');
       await push.remove('live/cc/');
     });
 
@@ -201,16 +202,22 @@ function runPushTransportSuite(name: string, connect: (r: Running) => { push: Or
       );
     });
 
-    it('round-trips paths that need percent-encoding', async () => {
-      await push.put({
-        path: 'live/a b/ü.m4s',
-        kind: 'segment',
-        contentType: 'video/mp4',
-        body: Buffer.from('sp'),
-      });
-      const r = await request(running.base, 'GET', `/live/a%20b/${encodeURIComponent('ü')}.m4s`);
-      assert.equal(r.status, 200);
-      assert.equal(r.body.toString(), 'sp');
+    it('refuses what the packager never makes: other names, depths and types', async () => {
+      const seg = { kind: 'segment' as const, contentType: 'video/mp4', body: Buffer.from('x') };
+      for (const bad of [
+        { ...seg, path: 'live/a b/v/1.m4s' },
+        { ...seg, path: 'live/a/1.m4s' },
+        { ...seg, path: 'live/a/v/index.html' },
+        { ...seg, path: 'live/a/v/1.m4s', contentType: 'text/html' },
+        { ...seg, kind: 'multivariant' as const, path: 'live/a/v/index.m3u8' },
+      ]) {
+        await assert.rejects(
+          push.put(bad),
+          (e: unknown) => isCorralError(e, 'BAD_REQUEST') || /answered 400/.test(String(e)),
+          bad.path,
+        );
+      }
+      assert.equal((await request(running.base, 'GET', '/live/a/v/index.html')).status, 404);
     });
   });
 }

@@ -76,7 +76,7 @@ export function playlist(
 }
 
 export function part(path: string, body = `part ${path}`): PushObject {
-  return { path, kind: 'part', contentType: 'video/iso.segment', body: Buffer.from(body) };
+  return { path, kind: 'part', contentType: 'video/mp4', body: Buffer.from(body) };
 }
 
 /** A request whose settlement can be checked without awaiting it. */
