@@ -110,17 +110,27 @@ export const packageSchema = z.strictObject({
   windowSegments: z.number().int().min(3).max(1000).default(10),
   /**
    * Manifest freshness: 'push' = LL-HLS (parts, preload hints, blocking reload; about a second
-   * behind live), 'ttl' = plain HLS playlists cached for at most half a target duration (easy,
-   * 3-4 s behind live). Per-stream overrides in `streams`.
+   * behind live), 'ttl' = plain HLS playlists cached for `playlistMaxAgeS` (easy, 3-4 s behind
+   * live). Per-stream overrides in `streams`.
    */
   freshness: z.enum(['push', 'ttl']).default('push'),
   /** LL-HLS part target (EXT-X-PART-INF PART-TARGET), seconds. */
   partTargetS: z.number().min(0.1).max(2).default(0.334),
+  /**
+   * How long caches may keep a media playlist answered to a plain (non-blocking) request, whole
+   * seconds. 0 = half a target duration, at least 1: a lifetime of 0 ("no-cache") makes every
+   * commodity cache pass every poll to the origin, so 1 s is the floor at 1 s segments. Blocking
+   * reloads keep their own, longer lifetime (their URL names one playlist version).
+   */
+  playlistMaxAgeS: z.number().int().min(0).max(5).default(0),
   /** Per-stream overrides keyed by "app/name", e.g. { "live/lecture": { "freshness": "ttl" } }. */
   streams: z
     .record(
       z.string().regex(/^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/),
-      z.strictObject({ freshness: z.enum(['push', 'ttl']) }),
+      z.strictObject({
+        freshness: z.enum(['push', 'ttl']).optional(),
+        playlistMaxAgeS: z.number().int().min(0).max(5).optional(),
+      }),
     )
     .default({}),
   /**

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ifRangeAllows, notModified } from '../http/conditional.js';
 import { headerString } from '../http/fields.js';
 import { contentRange, parseRange, unsatisfiedRange } from '../http/range.js';
+import { playlistStaleWhileRevalidateS } from '../hls/lifetime.js';
 import type { StoredObject } from './types.js';
 
 /**
@@ -15,13 +16,16 @@ export const PLAYLIST_MAX_AGE_CAP_S = 5;
  * Cache-Control by kind. Init and media segments never change once written (a new segment gets a
  * new name), so caches may keep them as long as configured. Playlists change every part or
  * segment: max-age is whole seconds, so a fraction rounds DOWN (rounding up would let caches serve
- * a playlist longer than the packager allowed), and 0 means "revalidate every time".
+ * a playlist longer than the packager allowed), and 0 means "revalidate every time". A cached
+ * playlist may also be served stale for one more lifetime while the cache refreshes it in the
+ * background (stale-while-revalidate), so a refresh never holds a poller up.
  */
 export function cacheControlFor(obj: StoredObject, immutableMaxAgeS: number): string {
   if (obj.kind === 'playlist' || obj.kind === 'multivariant') {
     const asked = obj.maxAgeS ?? 1;
     const s = Math.floor(Math.min(Number.isFinite(asked) ? asked : 0, PLAYLIST_MAX_AGE_CAP_S));
-    return s <= 0 ? 'no-cache' : `public, max-age=${s}`;
+    if (s <= 0) return 'no-cache';
+    return `public, max-age=${s}, stale-while-revalidate=${playlistStaleWhileRevalidateS(s)}`;
   }
   return `public, max-age=${immutableMaxAgeS}, immutable`;
 }

@@ -1,3 +1,4 @@
+import { playlistLifetimeS } from '../hls/lifetime.js';
 import type { PackageConfig } from '../config/schema.js';
 import type { MediaFrame } from '../media/types.js';
 import { writeInitSegment } from '../media/index.js';
@@ -31,6 +32,8 @@ export interface RenditionDeps {
   role: RenditionRole;
   /** The leader's cuts: how long a segment this rendition missed was (listed as a gap). */
   cuts: CutLog;
+  /** Cache lifetime asked for plain playlist requests; 0 = the default for the target duration. */
+  playlistMaxAgeS?: number;
   /** LL-HLS ("push" freshness): parts, hints, blocking-reload state. Absent: plain HLS ("ttl"). */
   lowLatency?: { partTargetS: number; reports: () => RenditionReport[] };
 }
@@ -301,9 +304,9 @@ export class Rendition {
   #pushPlaylist(): void {
     if (this.#win.segmentCount === 0 && this.#win.openPartCount === 0) return;
     const ll = this.#d.lowLatency;
-    // Half a target duration at most, so a cache never hides a whole new segment (RFC 8216
-    // 6.2.2 spirit; the LL-HLS server profile asks the same for non-blocking requests).
-    const maxAgeS = this.#win.ended ? 60 : Math.max(0, Math.floor((this.#win.targetDurationS ?? 1) / 2));
+    const maxAgeS = this.#win.ended
+      ? 60
+      : playlistLifetimeS(this.#win.targetDurationS ?? 1, this.#d.playlistMaxAgeS);
     const base = {
       path: this.#d.basePath + 'index.m3u8',
       kind: 'playlist' as const,

@@ -81,7 +81,8 @@ export class LiveStream {
   #rendition(name: string, role: () => RenditionRole): Rendition {
     let r = this.#renditions.get(name);
     if (!r) {
-      const freshness = this.#d.config.streams[this.#d.path]?.freshness ?? this.#d.config.freshness;
+      const own = this.#d.config.streams[this.#d.path];
+      const freshness = own?.freshness ?? this.#d.config.freshness;
       r = new Rendition({
         basePath: `${this.#d.path}/${name}/`,
         name,
@@ -91,6 +92,7 @@ export class LiveStream {
         queue: this.#d.queue,
         now: this.#d.now,
         onSegment: (e) => this.#onSegment(e),
+        playlistMaxAgeS: own?.playlistMaxAgeS ?? this.#d.config.playlistMaxAgeS,
         lowLatency:
           freshness === 'push'
             ? { partTargetS: this.#d.config.partTargetS, reports: () => this.#reportsFor(name) }

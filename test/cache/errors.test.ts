@@ -108,8 +108,12 @@ describe('never caches a truncated object', () => {
         if (r.status === 'fulfilled') assert.ok(r.value.status >= 500 || r.value.body.length < 20000);
       }
       await sleep(50);
+      // Under load a late joiner may arrive after the broken fetch ended and start its own, so
+      // what is pinned is the property itself: the next request is not served from storage.
+      const before = await srv.origin.count(path);
+      assert.ok(before >= 1);
       await get(srv.edge.url + path).catch(() => undefined);
-      assert.equal(await srv.origin.count(path), 2, 'the broken body must not have been stored');
+      assert.equal(await srv.origin.count(path), before + 1, 'the broken body must not have been stored');
     });
   }
 

@@ -1,0 +1,22 @@
+/**
+ * Cache lifetimes of HLS responses, in whole seconds (Cache-Control max-age has no fractions).
+ *
+ * A media playlist answered to a plain request lives half a target duration (RFC 8216 6.2.2: a
+ * client reloads no sooner than that), but never less than 1 s: at 1 s segments half is 0.5 s,
+ * which rounds to 0 = "no-cache", and a commodity cache (nginx, Varnish) then forwards every poll
+ * of every viewer to the origin. One second of staleness costs a plain-polling viewer at most one
+ * reload's delay; LL-HLS clients never see it, because their blocking reloads name a version.
+ */
+export function playlistLifetimeS(targetDurationS: number, configuredS = 0): number {
+  if (configuredS > 0) return Math.floor(configuredS);
+  return Math.max(1, Math.floor(targetDurationS / 2));
+}
+
+/**
+ * How long a cache may serve a playlist past its lifetime while it fetches a fresh one in the
+ * background (RFC 5861 stale-while-revalidate): one lifetime, so a poller sees at most two
+ * lifetimes of age and the refresh never makes a viewer wait.
+ */
+export function playlistStaleWhileRevalidateS(maxAgeS: number): number {
+  return maxAgeS;
+}
