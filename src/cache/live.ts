@@ -5,6 +5,7 @@ import { headerString } from '../http/fields.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Entry } from './entry.js';
 import type { Waiter } from './waiter.js';
+import { playlistLifetimeS } from '../hls/lifetime.js';
 import { mediaPlaylistInfo, type MediaPlaylistInfo } from '../hls/summary.js';
 
 export interface LiveOptions {
@@ -170,7 +171,7 @@ export class LiveRules {
   }
 
   /**
-   * Review a complete playlist answer: learn from it, cap its freshness at half a target duration,
+   * Review a complete playlist answer: learn from it, cap its freshness at a playlist's lifetime,
    * and return the entry to serve: the new one, or the newer one already served.
    */
   acceptPlaylist(url: string, e: Entry): Entry {
@@ -183,13 +184,14 @@ export class LiveRules {
     if (seen !== undefined && newest < seen.seq) return seen.entry;
     // A blocking reload's URL names one version (msn/part), which never changes: it keeps the
     // origin's lifetime (the LL-HLS server profile asks ~6 target durations). Only the plain
-    // playlist URL goes stale and is capped at half a target duration.
+    // playlist URL goes stale, so an origin that asks for more than the HLS rule allows (half a
+    // target duration, at least 1 s) is capped at that.
     if (!isBlockingReload(url)) {
-      const halfTarget = (info.targetDurationS * 1000) / 2;
+      const capMs = playlistLifetimeS(info.targetDurationS) * 1000;
       e.policy = {
         ...e.policy,
-        lifetimeMs: Math.min(e.policy.lifetimeMs, halfTarget),
-        swrMs: Math.min(e.policy.swrMs, halfTarget),
+        lifetimeMs: Math.min(e.policy.lifetimeMs, capMs),
+        swrMs: Math.min(e.policy.swrMs, capMs),
       };
       e.policy.storable = e.policy.storable && e.policy.lifetimeMs > 0;
     }
