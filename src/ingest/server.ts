@@ -6,7 +6,8 @@ import { CorralError, describeError, type ErrorCode } from '../util/errors.js';
 import { TypedEmitter } from '../util/events.js';
 import type { Logger } from '../util/logger.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
-import { RtmpSession, type EndReason } from './session.js';
+import { RtmpSession } from './session.js';
+import type { EndReason } from './publish-flow.js';
 import type { PublishTarget } from './types.js';
 import { PublishAuth, type PublishAuthorizer } from './auth.js';
 
