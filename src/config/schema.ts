@@ -67,6 +67,7 @@ export const ingestLimitsSchema = z.strictObject({
   /**
    * Open connections from one IP address (both ingest ports together). A broadcaster needs one
    * or two; without this one address could fill maxConnections and lock every publisher out.
+   * IPv6 addresses count by their /64, because one host may use any address of its /64.
    */
   maxConnectionsPerAddress: z.number().int().min(1).default(8),
   /**

@@ -10,6 +10,7 @@ import { RtmpSession } from './session.js';
 import type { EndReason } from './publish-flow.js';
 import type { PublishTarget } from './types.js';
 import { PublishAuth, type PublishAuthorizer } from './auth.js';
+import { addressGroup, peerAddress } from './address.js';
 
 export type RtmpServerEvents = {
   publish: { app: string; name: string; remote: string; secure: boolean };
@@ -33,12 +34,6 @@ export interface RtmpServerOptions {
 /** After a graceful close (an onStatus error was queued) the peer gets this long to read it. */
 const LINGER_MS = 2000;
 
-/** "::ffff:10.0.0.1" and "10.0.0.1" are one peer: the per-address count and takeover agree on it. */
-export function peerAddress(raw: string | undefined): string {
-  if (!raw) return 'unknown';
-  return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw;
-}
-
 /**
  * The RTMP and RTMPS listeners. Both feed the same RtmpSession code; this class owns only
  * sockets: accepting (with a cap), timeouts, buffering bounds, metrics and shutdown.
@@ -51,7 +46,7 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
   /** Every accepted raw socket, TLS ones included while they handshake: what the cap counts. */
   readonly #sockets = new Set<net.Socket>();
   readonly #sessions = new Set<RtmpSession>();
-  /** Open raw sockets per peer address: what maxConnectionsPerAddress counts. */
+  /** Open raw sockets per address group (addressGroup): what maxConnectionsPerAddress counts. */
   readonly #perAddress = new Map<string, number>();
   /** "app/name" -> the session that claimed it (authorised; opening or publishing). */
   readonly #owners = new Map<string, RtmpSession>();
@@ -160,7 +155,7 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
   /** Count a raw socket against the caps (global and per address); refuse it at once past one. */
   #admit(raw: net.Socket, secure: boolean): boolean {
     const remote = `${raw.remoteAddress}:${raw.remotePort}`;
-    const address = peerAddress(raw.remoteAddress);
+    const address = addressGroup(raw.remoteAddress);
     const { maxConnections, maxConnectionsPerAddress } = this.#o.limits;
     const fromAddress = this.#perAddress.get(address) ?? 0;
     let reason: string | undefined;
