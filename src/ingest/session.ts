@@ -116,9 +116,9 @@ export class RtmpSession {
     return p && now - (p.lastMediaAt ?? p.startedAt);
   }
 
-  /** Bytes held on behalf of this connection (partial messages and the replay queue). */
+  /** Bytes held on behalf of this connection (partial handshake and messages, the replay queue). */
   get bufferedBytes(): number {
-    return this.#reader.bufferedBytes + this.#queuedBytes;
+    return this.#handshake.bufferedBytes + this.#reader.bufferedBytes + this.#queuedBytes;
   }
 
   feed(data: Buffer): void {
