@@ -32,11 +32,12 @@ export const ingestLimitsSchema = z.strictObject({
   /**
    * Memory one connection may hold before it is closed: partial messages (by buffer capacity), the
    * queue held while a publish is decided, and replies its peer has not read (with a per-write cost).
+   * While a publish is decided the socket's read-ahead (up to ~80 KiB) counts too, hence the floor.
    */
   maxBufferedBytes: z
     .number()
     .int()
-    .min(4096)
+    .min(256 << 10)
     .default(32 << 20),
   /**
    * Memory held for all connections together: what maxBufferedBytes counts, plus each RTMPS
@@ -46,7 +47,7 @@ export const ingestLimitsSchema = z.strictObject({
   maxTotalBufferedBytes: z
     .number()
     .int()
-    .min(4096)
+    .min(256 << 10)
     .default(256 << 20),
   /**
    * A handshake slower than this is a scanner or a stuck peer. Counted from the TCP accept, so on

@@ -10,9 +10,10 @@ import { silentLogger } from '../util/logger.js';
 import { ConnectionMemory, MemoryBudget, QUEUED_WRITE_COST, TLS_CONNECTION_COST } from './memory.js';
 import type { CorralError } from '../util/errors.js';
 import { RtmpServer, type RtmpServerEvents } from './server.js';
+import type { Authorization, PublishAuthorizer } from './auth.js';
 import { selfSignedCert } from './self-signed.js';
 
-async function startTlsServer(limits: Partial<IngestLimits>) {
+async function startTlsServer(limits: Partial<IngestLimits>, auth?: PublishAuthorizer) {
   const { cert, key } = await selfSignedCert(['corral.test']);
   const target = new RecordingTarget();
   const server = new RtmpServer({
@@ -20,6 +21,7 @@ async function startTlsServer(limits: Partial<IngestLimits>) {
     limits: { ...ingestLimitsSchema.parse({}), ...limits },
     apps: ['live'],
     logger: silentLogger(),
+    auth,
   });
   const { port } = await server.listenTls(0, '127.0.0.1', { cert, key });
   return { server, target, port };
@@ -201,5 +203,34 @@ test('memory: queued output is charged per write as well as per byte, and given 
     peer.destroy();
     socket.destroy();
     listener.close();
+  }
+});
+
+test('memory: while a publish is decided the paused TLS socket is charged its read-ahead, and stops reading', async () => {
+  let allow: (a: Authorization) => void = () => {};
+  const decided = new Promise<Authorization>((r) => (allow = r));
+  const { server, target, port } = await startTlsServer({}, { authorize: () => decided });
+  const c = await TestRtmpClient.connect(port, true);
+  try {
+    c.command(['connect', 1, { app: 'live' }]);
+    await c.waitCommand('_result', 1);
+    c.command(['createStream', 2, null]);
+    await c.waitCommand('_result', 2);
+    c.command(['publish', 3, null, 'held', 'live'], 1);
+    await until(() => server.heldBytes() >= TLS_CONNECTION_COST + (80 << 10));
+    const before = server.heldBytes();
+    // 8 MB the server must not take in while it decides (a message type it ignores, later).
+    for (let i = 0; i < 133; i++) c.send(19, Buffer.alloc(60_000), { csid: 6, streamId: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(server.heldBytes(), before);
+    assert.ok(c.socket.writableLength > 1_000_000, 'the client is held back, not the server filling up');
+    allow({ keyed: false });
+    assert.equal((await c.status()).code, 'NetStream.Publish.Start');
+    await until(() => c.socket.writableLength === 0, 10_000);
+    await until(() => server.heldBytes() < TLS_CONNECTION_COST + (80 << 10));
+    assert.equal(target.streams[0]!.ends.length, 0);
+  } finally {
+    c.destroy();
+    await server.close();
   }
 });

@@ -8,6 +8,8 @@ import { CorralError } from '../util/errors.js';
  */
 export const TLS_CONNECTION_COST = 56 << 10;
 export const QUEUED_WRITE_COST = 192;
+/** The most one socket read delivers (libuv's read buffer); TLS decrypts at most that per read. */
+const READ_SIZE = 64 << 10;
 
 /** The memory all connections together hold, which maxTotalBufferedBytes bounds. */
 export class MemoryBudget {
@@ -46,6 +48,7 @@ export class ConnectionMemory {
   #charged = 0;
   #released = false;
   #checking = false;
+  #paused = false;
 
   constructor(opts: ConnectionMemoryOptions) {
     this.#o = opts;
@@ -57,17 +60,37 @@ export class ConnectionMemory {
 
   get heldBytes(): number {
     const s = this.#o.socket;
-    return (
-      this.#o.sessionBytes() + s.readableLength + s.writableLength + this.#queuedWrites * QUEUED_WRITE_COST
-    );
+    // A paused socket goes on reading until its buffer passes the high-water mark, with no event
+    // to measure it by: charge the most that can be.
+    const readAhead = this.#paused ? s.readableHighWaterMark + READ_SIZE : s.readableLength;
+    return this.#o.sessionBytes() + readAhead + s.writableLength + this.#queuedWrites * QUEUED_WRITE_COST;
+  }
+
+  /** Stop reading while a publish is decided (plain and TLS sockets alike stop at the mark). */
+  pause(): void {
+    this.#paused = true;
+    this.#o.socket.pause();
+    this.#checkSoon();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#o.socket.resume();
+    this.#settle();
   }
 
   write(data: Buffer): void {
     if (this.#o.socket.destroyed) return;
     this.#queuedWrites++;
     this.#o.socket.write(data, this.#written);
-    // Replies are also sent from promise callbacks (a publish decided); checking once after the
-    // current job, not inside the write, keeps a failure from closing the session mid-step.
+    this.#checkSoon();
+  }
+
+  /**
+   * Writes and pauses come from inside the session (and from promise callbacks, when a publish is
+   * decided): checking once after the current job keeps a failure from closing it mid-step.
+   */
+  #checkSoon(): void {
     if (this.#checking) return;
     this.#checking = true;
     queueMicrotask(() => {

@@ -265,8 +265,8 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
           linger = setTimeout(() => socket.destroy(), LINGER_MS);
           linger.unref();
         },
-        pause: () => socket.pause(),
-        resume: () => socket.resume(),
+        pause: () => memory.pause(),
+        resume: () => memory.resume(),
         handshakeDone: () => {
           clearTimeout(handshakeTimer);
           awaitPublish();
