@@ -124,7 +124,7 @@ test('memory: one handshake deadline covers TLS and RTMP together', async () => 
     await new Promise((r) => secure.once('close', r));
     const took = performance.now() - t0;
     assert.ok(
-      took >= timeoutMs * 0.8 && took < timeoutMs + 400,
+      took >= timeoutMs * 0.8 && took < timeoutMs + 500,
       `closed ${took.toFixed(0)} ms after connecting`,
     );
     assert.equal(errors[0]?.code, 'RTMP_TIMEOUT');
@@ -231,6 +231,31 @@ test('memory: while a publish is decided the paused TLS socket is charged its re
     assert.equal(target.streams[0]!.ends.length, 0);
   } finally {
     c.destroy();
+    await server.close();
+  }
+});
+
+test('memory: a TLS connection whose state the budget cannot hold is refused at accept', async () => {
+  const { server, port } = await startTlsServer({ maxTotalBufferedBytes: 256 << 10 });
+  const rejected: RtmpServerEvents['rejected'][] = [];
+  server.on('rejected', (e) => rejected.push(e));
+  const open: net.Socket[] = [];
+  try {
+    // 4 x 56 KiB fit in 256 KiB; the fifth does not.
+    for (let i = 0; i < 4; i++) open.push(await tcp(port));
+    await until(() => server.connectionCount() === 4);
+    assert.equal(server.heldBytes(), 4 * TLS_CONNECTION_COST);
+    const fifth = await tcp(port);
+    await new Promise((r) => (fifth.destroyed ? r(undefined) : fifth.once('close', r)));
+    assert.equal(rejected[0]?.code, 'RTMP_LIMIT');
+    assert.match(rejected[0]!.reason, /all connections together hold more than 262144 bytes/);
+    open.pop()!.destroy();
+    await until(() => server.connectionCount() === 3);
+    open.push(await tcp(port));
+    await until(() => server.connectionCount() === 4);
+    assert.equal(rejected.length, 1);
+  } finally {
+    for (const s of open) s.destroy();
     await server.close();
   }
 });
