@@ -29,22 +29,30 @@ export const ingestLimitsSchema = z.strictObject({
     .default(16 << 20),
   /** Concurrent chunk streams per connection (ffmpeg and OBS use 3..8). */
   maxChunkStreams: z.number().int().min(4).max(65599).default(64),
-  /** Bytes buffered from one socket before it is paused (backpressure, not growth). */
+  /**
+   * Memory one connection may hold before it is closed: partial messages (by buffer capacity), the
+   * queue held while a publish is decided, and replies its peer has not read (with a per-write cost).
+   * While a publish is decided the socket's read-ahead (up to ~80 KiB) counts too, hence the floor.
+   */
   maxBufferedBytes: z
     .number()
     .int()
-    .min(4096)
+    .min(256 << 10)
     .default(32 << 20),
   /**
-   * Memory held for all connections' unfinished input together. Without it 200 connections could
-   * each hold maxBufferedBytes; the connection whose input crosses it is closed.
+   * Memory held for all connections together: what maxBufferedBytes counts, plus each RTMPS
+   * connection's TLS state (~56 KiB). Without it 200 connections could each hold maxBufferedBytes;
+   * the connection that crosses it is closed, and new connections are refused while it is crossed.
    */
   maxTotalBufferedBytes: z
     .number()
     .int()
-    .min(4096)
+    .min(256 << 10)
     .default(256 << 20),
-  /** A handshake slower than this is a scanner or a stuck peer. */
+  /**
+   * A handshake slower than this is a scanner or a stuck peer. Counted from the TCP accept, so on
+   * RTMPS the TLS and the RTMP handshake share it.
+   */
   handshakeTimeoutMs: z.number().int().min(100).default(10_000),
   /** No bytes for this long from a connection: drop it (publishers send continuously). */
   idleTimeoutMs: z.number().int().min(100).default(30_000),
@@ -67,6 +75,7 @@ export const ingestLimitsSchema = z.strictObject({
   /**
    * Open connections from one IP address (both ingest ports together). A broadcaster needs one
    * or two; without this one address could fill maxConnections and lock every publisher out.
+   * IPv6 addresses count by their /64, because one host may use any address of its /64.
    */
   maxConnectionsPerAddress: z.number().int().min(1).default(8),
   /**

@@ -28,6 +28,11 @@ export class ServerHandshake {
     return this.#state === 'done';
   }
 
+  /** Bytes of C0/C1/C2 held until the rest of them arrives. */
+  get bufferedBytes(): number {
+    return this.#pending.length;
+  }
+
   feed(data: Buffer): HandshakeResult {
     if (this.#state === 'done') throw new CorralError('RTMP_HANDSHAKE', 'handshake already complete');
     // At most 1 + 2*1536 bytes are ever held here, so this concat is bounded.

@@ -6,9 +6,12 @@ import { CorralError, describeError, type ErrorCode } from '../util/errors.js';
 import { TypedEmitter } from '../util/events.js';
 import type { Logger } from '../util/logger.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
-import { RtmpSession, type EndReason } from './session.js';
+import { RtmpSession } from './session.js';
+import type { EndReason } from './publish-flow.js';
 import type { PublishTarget } from './types.js';
 import { PublishAuth, type PublishAuthorizer } from './auth.js';
+import { addressGroup, peerAddress } from './address.js';
+import { ConnectionMemory, MemoryBudget, TLS_CONNECTION_COST } from './memory.js';
 
 export type RtmpServerEvents = {
   publish: { app: string; name: string; remote: string; secure: boolean };
@@ -32,12 +35,6 @@ export interface RtmpServerOptions {
 /** After a graceful close (an onStatus error was queued) the peer gets this long to read it. */
 const LINGER_MS = 2000;
 
-/** "::ffff:10.0.0.1" and "10.0.0.1" are one peer: the per-address count and takeover agree on it. */
-export function peerAddress(raw: string | undefined): string {
-  if (!raw) return 'unknown';
-  return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw;
-}
-
 /**
  * The RTMP and RTMPS listeners. Both feed the same RtmpSession code; this class owns only
  * sockets: accepting (with a cap), timeouts, buffering bounds, metrics and shutdown.
@@ -50,13 +47,13 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
   /** Every accepted raw socket, TLS ones included while they handshake: what the cap counts. */
   readonly #sockets = new Set<net.Socket>();
   readonly #sessions = new Set<RtmpSession>();
-  /** Open raw sockets per peer address: what maxConnectionsPerAddress counts. */
+  /** Open raw sockets per address group (addressGroup): what maxConnectionsPerAddress counts. */
   readonly #perAddress = new Map<string, number>();
   /** "app/name" -> the session that claimed it (authorised; opening or publishing). */
   readonly #owners = new Map<string, RtmpSession>();
   readonly #auth: PublishAuthorizer;
-  /** Input memory held by every session together (what maxTotalBufferedBytes bounds). */
-  #held = 0;
+  /** Each session's input, each socket's unread input and unsent output, each TLS state. */
+  readonly #budget = new MemoryBudget();
   #nextId = 0;
 
   constructor(opts: RtmpServerOptions) {
@@ -74,6 +71,11 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
 
   connectionCount(): number {
     return this.#sockets.size;
+  }
+
+  /** Bytes charged against maxTotalBufferedBytes now. */
+  heldBytes(): number {
+    return this.#budget.held;
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -94,12 +96,13 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     // socket refused by the cap never shows up as a TLS failure.
     const server = net.createServer();
     server.on('connection', (raw) => {
-      if (this.#admit(raw, true)) this.#startTls(raw, secureContext);
+      if (this.#admit(raw, true)) this.#startTls(raw, secureContext, performance.now());
     });
     return this.#listen(server, port, host, 'rtmps');
   }
 
-  #startTls(raw: net.Socket, secureContext: tls.SecureContext): void {
+  /** `acceptedAt`: performance.now() at admission, where the handshake deadline starts. */
+  #startTls(raw: net.Socket, secureContext: tls.SecureContext, acceptedAt: number): void {
     const remote = `${raw.remoteAddress}:${raw.remotePort}`;
     const socket = new tls.TLSSocket(raw, { isServer: true, secureContext });
     let secured = false;
@@ -110,7 +113,7 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     socket.once('secure', () => {
       secured = true;
       clearTimeout(timer);
-      this.#accept(socket, true, remote);
+      this.#accept(socket, true, remote, acceptedAt);
     });
     socket.on('error', (err) => {
       if (secured) return;
@@ -159,14 +162,18 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
   /** Count a raw socket against the caps (global and per address); refuse it at once past one. */
   #admit(raw: net.Socket, secure: boolean): boolean {
     const remote = `${raw.remoteAddress}:${raw.remotePort}`;
-    const address = peerAddress(raw.remoteAddress);
-    const { maxConnections, maxConnectionsPerAddress } = this.#o.limits;
+    const address = addressGroup(raw.remoteAddress);
+    const { maxConnections, maxConnectionsPerAddress, maxTotalBufferedBytes } = this.#o.limits;
     const fromAddress = this.#perAddress.get(address) ?? 0;
+    // TLS state is held from the first ClientHello on, whatever the peer does next.
+    const cost = secure ? TLS_CONNECTION_COST : 0;
     let reason: string | undefined;
     if (this.#sockets.size >= maxConnections) {
       reason = `connection limit of ${maxConnections} reached`;
     } else if (fromAddress >= maxConnectionsPerAddress) {
       reason = `limit of ${maxConnectionsPerAddress} connections from ${address} reached`;
+    } else if (this.#budget.held + cost > maxTotalBufferedBytes) {
+      reason = `all connections together hold more than ${maxTotalBufferedBytes} bytes`;
     }
     if (reason) {
       this.#log.warn({ remote, secure, code: 'RTMP_LIMIT' }, 'refusing connection: %s', reason);
@@ -178,10 +185,12 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     }
     this.#sockets.add(raw);
     this.#perAddress.set(address, fromAddress + 1);
+    this.#budget.charge(cost);
     this.#metrics.connections(1);
     raw.on('error', (e) => this.#log.debug({ remote, err: describeError(e) }, 'socket error'));
     raw.once('close', () => {
       this.#sockets.delete(raw);
+      this.#budget.charge(-cost);
       const left = (this.#perAddress.get(address) ?? 1) - 1;
       if (left > 0) this.#perAddress.set(address, left);
       else this.#perAddress.delete(address);
@@ -228,6 +237,7 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     socket: net.Socket,
     secure: boolean,
     remote = `${socket.remoteAddress}:${socket.remotePort}`,
+    acceptedAt = performance.now(),
   ): void {
     const log = this.#log.child({ conn: ++this.#nextId, remote, secure });
     const limits = this.#o.limits;
@@ -247,7 +257,7 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       secure,
       hooks: {
         send: (data) => {
-          if (!socket.destroyed) socket.write(data);
+          memory.write(data);
         },
         close: (graceful) => {
           if (!graceful) return void socket.destroy();
@@ -255,8 +265,8 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
           linger = setTimeout(() => socket.destroy(), LINGER_MS);
           linger.unref();
         },
-        pause: () => socket.pause(),
-        resume: () => socket.resume(),
+        pause: () => memory.pause(),
+        resume: () => memory.resume(),
         handshakeDone: () => {
           clearTimeout(handshakeTimer);
           awaitPublish();
@@ -290,11 +300,15 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     });
     this.#sessions.add(session);
 
-    const handshakeTimer = setTimeout(() => {
-      session.fail(
-        new CorralError('RTMP_TIMEOUT', `no RTMP handshake within ${limits.handshakeTimeoutMs} ms`),
-      );
-    }, limits.handshakeTimeoutMs);
+    // One deadline from admission, so TLS and RTMP handshakes together get handshakeTimeoutMs.
+    const handshakeTimer = setTimeout(
+      () => {
+        session.fail(
+          new CorralError('RTMP_TIMEOUT', `no RTMP handshake within ${limits.handshakeTimeoutMs} ms`),
+        );
+      },
+      Math.max(0, acceptedAt + limits.handshakeTimeoutMs - performance.now()),
+    );
     handshakeTimer.unref();
     socket.setTimeout(limits.idleTimeoutMs);
     socket.on('timeout', () => {
@@ -334,28 +348,17 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       else arm(left, watchMedia);
     };
 
-    let charged = 0;
-    const settle = (): number => {
-      const now = session.bufferedBytes;
-      this.#held += now - charged;
-      charged = now;
-      return now;
-    };
+    const memory = new ConnectionMemory({
+      socket,
+      budget: this.#budget,
+      limits,
+      sessionBytes: () => session.bufferedBytes,
+      fail: (e) => session.fail(e),
+    });
     socket.on('data', (data: Buffer) => {
       this.#metrics.bytes(data.length);
       session.feed(data);
-      // Inbound state is bounded inside the session; outbound grows only if the peer stops reading.
-      const held = settle();
-      if (held > limits.maxBufferedBytes || socket.writableLength > limits.maxBufferedBytes) {
-        session.fail(new CorralError('RTMP_LIMIT', `more than ${limits.maxBufferedBytes} bytes buffered`));
-      } else if (this.#held > limits.maxTotalBufferedBytes) {
-        session.fail(
-          new CorralError(
-            'RTMP_LIMIT',
-            `all connections together hold more than ${limits.maxTotalBufferedBytes} bytes of input`,
-          ),
-        );
-      }
+      memory.check();
     });
     socket.on('error', (e) => log.debug({ err: describeError(e) }, 'socket error'));
     socket.once('close', () => {
@@ -365,8 +368,7 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       this.#sessions.delete(session);
       session.closed();
       this.#release(session, claimed);
-      this.#held -= charged;
-      charged = 0;
+      memory.release();
       log.debug('connection closed');
     });
   }

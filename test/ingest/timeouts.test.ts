@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { TestRtmpClient } from '../../test/support/ingest/rtmp-client.js';
-import { metricValue, startServer, until } from '../../test/support/ingest/server.js';
-import type { RtmpServerEvents } from './server.js';
+import { TestRtmpClient } from '../support/ingest/rtmp-client.js';
+import { metricValue, startServer, until } from '../support/ingest/server.js';
+import type { RtmpServerEvents } from '../../src/ingest/server.js';
 
 const aacSeq = Buffer.from('af001190', 'hex');
 const aacFrame = Buffer.from('af012100', 'hex');

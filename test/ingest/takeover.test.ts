@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRtmpClient } from '../../test/support/ingest/rtmp-client.js';
-import { metricValue, startServer } from '../../test/support/ingest/server.js';
-import type { RtmpServerEvents } from './server.js';
+import { TestRtmpClient } from '../support/ingest/rtmp-client.js';
+import { metricValue, startServer } from '../support/ingest/server.js';
+import type { RtmpServerEvents } from '../../src/ingest/server.js';
 
 /** A frozen encoder: its connection keeps sending control bytes (pings) but no media. */
 function keepPinging(c: TestRtmpClient, everyMs: number): () => void {

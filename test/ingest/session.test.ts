@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRtmpClient } from '../../test/support/ingest/rtmp-client.js';
-import { metricValue, startServer, until } from '../../test/support/ingest/server.js';
-import { amfProps, encodeAmf0 } from './amf0.js';
-import type { RtmpServerEvents } from './server.js';
+import { TestRtmpClient } from '../support/ingest/rtmp-client.js';
+import { metricValue, startServer, until } from '../support/ingest/server.js';
+import { amfProps, encodeAmf0 } from '../../src/ingest/amf0.js';
+import type { RtmpServerEvents } from '../../src/ingest/server.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const avcSeq = hex('17 00 000000 0142c01effe10004 6742c01e 010004 68cb8cb2');

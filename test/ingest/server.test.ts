@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Registry } from 'prom-client';
-import { TestRtmpClient } from '../../test/support/ingest/rtmp-client.js';
-import { RecordingTarget } from '../../test/support/ingest/recording-target.js';
-import { metricValue, startServer, until } from '../../test/support/ingest/server.js';
-import { ingestLimitsSchema } from '../config/schema.js';
-import { silentLogger } from '../util/logger.js';
-import { RtmpServer, type RtmpServerEvents } from './server.js';
-import { selfSignedCert } from './self-signed.js';
+import { TestRtmpClient } from '../support/ingest/rtmp-client.js';
+import { RecordingTarget } from '../support/ingest/recording-target.js';
+import { metricValue, startServer, until } from '../support/ingest/server.js';
+import { ingestLimitsSchema } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { RtmpServer, type RtmpServerEvents } from '../../src/ingest/server.js';
+import { selfSignedCert } from '../../src/ingest/self-signed.js';
 
 function rawConnect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TestRtmpClient } from '../../test/support/ingest/rtmp-client.js';
-import { startServer } from '../../test/support/ingest/server.js';
-import { ingestLimitsSchema } from '../config/schema.js';
-import { loadConfig } from '../config/load.js';
-import { denyReason, keyMatches } from './auth.js';
+import { TestRtmpClient } from '../support/ingest/rtmp-client.js';
+import { startServer } from '../support/ingest/server.js';
+import { ingestLimitsSchema } from '../../src/config/schema.js';
+import { loadConfig } from '../../src/config/load.js';
+import { denyReason, keyMatches } from '../../src/ingest/auth.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest();
 
