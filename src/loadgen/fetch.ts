@@ -1,0 +1,67 @@
+import http from 'node:http';
+
+export interface Target {
+  host: string;
+  port: number;
+}
+
+export interface FetchResult {
+  /** 0 when no response arrived. */
+  status: number;
+  bytes: number;
+  /** From the request being handed a socket to the last body byte. */
+  ms: number;
+  /** Waiting for a free pooled socket before that. */
+  queueMs: number;
+  text?: string;
+  xCache?: string;
+  error?: string;
+}
+
+/**
+ * One GET over the worker's pooled keep-alive agent. Media bodies are counted and dropped as they
+ * arrive, so a viewer never holds a segment in memory; playlists are kept as text.
+ */
+export function httpGet(
+  agent: http.Agent,
+  target: Target,
+  path: string,
+  keepText: boolean,
+  timeoutMs: number,
+): Promise<FetchResult> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    let tSocket = t0;
+    let bytes = 0;
+    let text = '';
+    let done = false;
+    const finish = (status: number, error?: string, xCache?: string) => {
+      if (done) return;
+      done = true;
+      const r: FetchResult = { status, bytes, ms: performance.now() - tSocket, queueMs: tSocket - t0 };
+      if (keepText && error === undefined) r.text = text;
+      if (xCache !== undefined) r.xCache = xCache;
+      if (error !== undefined) r.error = error;
+      resolve(r);
+    };
+    const req = http.request({ agent, host: target.host, port: target.port, path, method: 'GET' }, (res) => {
+      const status = res.statusCode ?? 0;
+      const xc = res.headers['x-cache'];
+      const xCache = typeof xc === 'string' ? xc : undefined;
+      if (keepText) res.setEncoding('utf8');
+      res.on('data', (c: Buffer | string) => {
+        bytes += c.length;
+        if (keepText) text += c as string;
+      });
+      res.on('end', () => finish(status, undefined, xCache));
+      res.on('error', (e: NodeJS.ErrnoException) => finish(status, e.code ?? 'ERESPONSE', xCache));
+      res.on('aborted', () => finish(status, 'ECONNRESET', xCache));
+    });
+    req.on('socket', () => {
+      tSocket = performance.now();
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', (e: NodeJS.ErrnoException) => finish(0, e.code ?? 'EREQUEST'));
+    req.end();
+  });
+}
