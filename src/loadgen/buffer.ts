@@ -57,7 +57,7 @@ export class PlaybackBuffer {
     if (!this.#playing) return;
     const elapsedS = Math.max(0, nowMs - last) / 1000;
     const ahead = this.#ahead();
-    if (elapsedS < ahead) {
+    if (elapsedS <= ahead) {
       this.#pos += elapsedS;
       return;
     }
