@@ -14,7 +14,7 @@ export const LOADTEST_FLAGS: Record<string, FlagSpec> = {
   duration: { help: 'seconds from the first arrival to the end (30)' },
   'll-share': { help: 'share of viewers that are LL-HLS players, 0..1 (0.5)' },
   threads: { help: 'worker threads; 0 runs on the main thread (2)' },
-  sockets: { help: 'pooled keep-alive sockets per thread (enough for the LL viewers plus 1 per 8 plain)' },
+  sockets: { help: 'pooled keep-alive sockets per thread (enough for the LL viewers plus 1 per 4 plain)' },
   abr: { help: 'true|false: pick rungs by throughput; false stays on the lowest (true)' },
   'start-s': { help: 'media seconds buffered before playback starts or resumes (1)' },
   json: { help: 'write the full report as JSON to this file' },

@@ -6,9 +6,6 @@ import type { PlaylistReader } from './playlists.js';
 import type { Scheduler } from './scheduler.js';
 import type { Kind, Tally } from './tally.js';
 
-/** Ordinary requests give up after this; blocking ones after three target durations and a margin. */
-export const FETCH_TIMEOUT_MS = 10_000;
-
 /** What every viewer of one worker shares: the socket pool, the clock, the counters. */
 export class WorkerContext {
   stopped = false;
@@ -25,9 +22,9 @@ export class WorkerContext {
     readonly reader: PlaylistReader,
   ) {}
 
-  async get(kind: Kind, path: string, timeoutMs = FETCH_TIMEOUT_MS): Promise<FetchResult> {
+  async get(kind: Kind, path: string): Promise<FetchResult> {
     const keepText = kind === 'multivariant' || kind === 'playlist' || kind === 'blocking';
-    const r = await httpGet(this.agent, this.target, path, keepText, timeoutMs);
+    const r = await httpGet(this.agent, this.target, path, keepText);
     if (this.stopped) return r;
     const t = this.tally;
     t.requests[kind]++;

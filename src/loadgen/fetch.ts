@@ -19,6 +19,23 @@ export interface FetchResult {
 }
 
 /**
+ * Past this much silence on a socket a request has failed: longer than any blocking reload may
+ * be held (three target durations) for the segment lengths corral uses.
+ */
+export const IDLE_TIMEOUT_MS = 15_000;
+
+/** The worker's socket pool: keep-alive, at most `sockets` open, one idle timeout for all. */
+export function newAgent(sockets: number): http.Agent {
+  return new http.Agent({
+    keepAlive: true,
+    maxSockets: sockets,
+    maxTotalSockets: sockets,
+    maxFreeSockets: sockets,
+    timeout: IDLE_TIMEOUT_MS,
+  });
+}
+
+/**
  * One GET over the worker's pooled keep-alive agent. Media bodies are counted and dropped as they
  * arrive, so a viewer never holds a segment in memory; playlists are kept as text.
  */
@@ -27,7 +44,6 @@ export function httpGet(
   target: Target,
   path: string,
   keepText: boolean,
-  timeoutMs: number,
 ): Promise<FetchResult> {
   return new Promise((resolve) => {
     const t0 = performance.now();
@@ -60,7 +76,8 @@ export function httpGet(
     req.on('socket', () => {
       tSocket = performance.now();
     });
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    // The agent's socket idle timeout (see newAgent) rather than a timer per request.
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', (e: NodeJS.ErrnoException) => finish(0, e.code ?? 'EREQUEST'));
     req.end();
   });

@@ -1,11 +1,8 @@
-import { formatDirectives, holdLimitMs, nextMsn, type MediaPlaylist } from '../hls/index.js';
+import { formatDirectives, nextMsn, type MediaPlaylist } from '../hls/index.js';
 import { ok } from './context.js';
 import { followPlain } from './plain.js';
 import { resolvePath, withoutQuery } from './playlists.js';
 import { partsOf, segmentAt, type Track } from './track.js';
-
-/** Past the server's three-target-duration hold, a blocking request has failed. */
-const HOLD_MARGIN_MS = 2000;
 
 /**
  * An LL-HLS player (draft-pantos-hls-rfc8216bis 6.2.5, 6.3): start one segment behind the live
@@ -19,7 +16,6 @@ export async function followLowLatency(t: Track, first: MediaPlaylist): Promise<
     return followPlain(t, first);
   }
   let pl = first;
-  const holdMs = holdLimitMs(pl.targetDurationS) + HOLD_MARGIN_MS;
   let msn = nextMsn(pl);
   let part = 0;
   const last = segmentAt(pl, msn - 1);
@@ -64,8 +60,8 @@ export async function followLowLatency(t: Track, first: MediaPlaylist): Promise<
     const hintPath = hint === undefined ? undefined : resolvePath(t.path, hint.uri);
     const reload = `${withoutQuery(t.path)}?${formatDirectives({ msn, part })}`;
     const [fresh, hr] = await Promise.all([
-      t.load(reload, 'blocking', holdMs),
-      hintPath === undefined || hintPath === hinted ? undefined : ctx.get('hint', hintPath, holdMs),
+      t.load(reload, 'blocking'),
+      hintPath === undefined || hintPath === hinted ? undefined : ctx.get('hint', hintPath),
     ]);
     if (ctx.stopped) return;
     if (hr !== undefined && ok(hr)) hinted = hintPath;

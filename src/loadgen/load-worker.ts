@@ -1,6 +1,6 @@
-import http from 'node:http';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { WorkerContext } from './context.js';
+import { newAgent } from './fetch.js';
 import { PlaylistReader } from './playlists.js';
 import { arrivalOffsetMs, isLowLatency, type ProfileName } from './profile.js';
 import { Scheduler } from './scheduler.js';
@@ -56,12 +56,7 @@ export class LoadWorker {
   constructor(spec: WorkerSpec, post: (m: FromWorker) => void) {
     this.#spec = spec;
     this.#post = post;
-    const agent = new http.Agent({
-      keepAlive: true,
-      maxSockets: spec.sockets,
-      maxTotalSockets: spec.sockets,
-      maxFreeSockets: spec.sockets,
-    });
+    const agent = newAgent(spec.sockets);
     this.#ctx = new WorkerContext(
       agent,
       { host: spec.host, port: spec.port },

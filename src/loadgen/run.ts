@@ -36,12 +36,13 @@ const FINAL_WAIT_MS = 10_000;
 
 /**
  * Each LL viewer holds up to two requests (blocking reload and hinted part) per track for most of
- * a part duration, so it needs sockets of its own; plain viewers share a smaller pool.
+ * a part duration, so it needs sockets of its own; plain viewers, whose requests are short,
+ * share a pool of a quarter of their number.
  */
 export function defaultSockets(viewers: number, threads: number, llShare: number): number {
   const perWorker = Math.ceil(viewers / Math.max(1, threads));
   const ll = Math.ceil(perWorker * llShare);
-  const want = 4 * ll + Math.ceil((perWorker - ll) / 8);
+  const want = 4 * ll + Math.ceil((perWorker - ll) / 4);
   return Math.max(16, Math.min(want, Math.floor(MAX_SOCKETS_TOTAL / Math.max(1, threads))));
 }
 

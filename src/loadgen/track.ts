@@ -25,12 +25,8 @@ export class Track {
   }
 
   /** A playlist request; undefined when it failed or did not parse (counted as an error). */
-  async load(
-    path: string,
-    kind: 'playlist' | 'blocking',
-    timeoutMs?: number,
-  ): Promise<MediaPlaylist | undefined> {
-    const r = await this.ctx.get(kind, path, timeoutMs);
+  async load(path: string, kind: 'playlist' | 'blocking'): Promise<MediaPlaylist | undefined> {
+    const r = await this.ctx.get(kind, path);
     if (!ok(r) || r.text === undefined) return undefined;
     const pl = this.ctx.reader.media(withoutQuery(path), r.text);
     if (pl === undefined)
