@@ -4,6 +4,7 @@ import { newAgent } from './fetch.js';
 import { PlaylistReader } from './playlists.js';
 import { arrivalOffsetMs, isLowLatency, type ProfileName } from './profile.js';
 import { Scheduler } from './scheduler.js';
+import { threadCpuS } from './thread-cpu.js';
 import type { FromWorker, Snapshot } from './snapshot.js';
 import { newTally } from './tally.js';
 import { Viewer, type ViewerPhase } from './viewer.js';
@@ -52,6 +53,7 @@ export class LoadWorker {
   readonly #elu0 = performance.eventLoopUtilization();
   #eluLast: EventLoopUtilization = this.#elu0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #cpu0 = threadCpuS();
 
   constructor(spec: WorkerSpec, post: (m: FromWorker) => void) {
     this.#spec = spec;
@@ -151,8 +153,10 @@ export class LoadWorker {
     const lagNow = this.#lagNow.count > 0 ? lagMs(this.#lagNow.percentile(99)) : 0;
     this.#lagNow.reset();
     const sockets = Object.values(this.#ctx.agent.sockets).reduce((n, l) => n + (l?.length ?? 0), 0);
+    const cpu = threadCpuS();
     return {
       worker: this.#spec.worker,
+      cpuS: cpu === undefined || this.#cpu0 === undefined ? undefined : cpu - this.#cpu0,
       atWall: Date.now(),
       phases,
       arrived,

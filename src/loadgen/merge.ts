@@ -31,7 +31,8 @@ export function totalRequests(t: Tally): number {
 export function mergeSnapshots(ss: Snapshot[]): Snapshot {
   const out: Snapshot = {
     worker: -1,
-    atWall: Math.max(...ss.map((s) => s.atWall)),
+    cpuS: undefined,
+    atWall: Math.min(...ss.map((s) => s.atWall)),
     phases: { waiting: 0, starting: 0, playing: 0, stalled: 0, failed: 0, done: 0 },
     arrived: { ll: 0, plain: 0 },
     startedPlaying: 0,

@@ -28,7 +28,10 @@ export interface SeriesRow {
 
 export interface WorkerFigures {
   worker: number;
-  /** Share of the run the thread's event loop was busy: the thread's CPU as a share of a core. */
+  /** CPU seconds the thread used, and as a share of one core over the run. */
+  cpuS: number | null;
+  cores: number | null;
+  /** Share of the run the thread's event loop was busy (a thread waiting for a core counts as busy). */
   busy: number;
   lagP99Ms: number;
   lagMaxMs: number;
@@ -209,6 +212,8 @@ export function buildReport(i: ReportInput): Report {
     loadgen: {
       workers: i.finals.map((f) => ({
         worker: f.snapshot.worker,
+        cpuS: f.snapshot.cpuS === undefined ? null : round(f.snapshot.cpuS),
+        cores: f.snapshot.cpuS === undefined ? null : round(f.snapshot.cpuS / Math.max(1, i.wallS), 2),
         busy: round(f.snapshot.eluAll, 3),
         lagP99Ms: round(f.snapshot.lagAllP99Ms),
         lagMaxMs: round(f.snapshot.lagAllMaxMs),

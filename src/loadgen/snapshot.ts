@@ -19,6 +19,8 @@ export interface Snapshot {
   /** Current rung of every arrived viewer still following the stream. */
   rungs: Record<string, number>;
   failures: Record<string, number>;
+  /** CPU seconds the worker's thread used since it started (undefined off Linux). */
+  cpuS: number | undefined;
   /** Share of wall time the worker's event loop was busy, over the last interval and overall. */
   elu: number;
   eluAll: number;

@@ -40,7 +40,7 @@ export function summaryText(r: Report): string {
     `loadgen   ${r.loadgen.coresUsed} cores (${r.loadgen.processCpuS} s CPU); ${r.loadgen.workers
       .map(
         (w) =>
-          `worker ${w.worker}: busy ${Math.round(w.busy * 100)} %, lag p99 ${w.lagP99Ms} ms, max ${w.lagMaxMs} ms`,
+          `worker ${w.worker}: ${w.cores ?? '?'} cores, loop busy ${Math.round(w.busy * 100)} %, lag p99 ${w.lagP99Ms} ms, max ${w.lagMaxMs} ms`,
       )
       .join('; ')}`,
   ];
