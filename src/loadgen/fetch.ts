@@ -37,20 +37,36 @@ export function newAgent(sockets: number): http.Agent {
 
 /**
  * One GET over the worker's pooled keep-alive agent. Media bodies are counted and dropped as they
- * arrive, so a viewer never holds a segment in memory; playlists are kept as text.
+ * arrive, so a viewer never holds a segment in memory; playlists are kept as text. A request that
+ * fails with a reset on a reused keep-alive socket is sent once more on a fresh one, as browsers
+ * do: the server may close an idle connection just as a request goes out on it.
  */
-export function httpGet(
+export async function httpGet(
   agent: http.Agent,
   target: Target,
   path: string,
   keepText: boolean,
 ): Promise<FetchResult> {
+  const first = await getOnce(agent, target, path, keepText);
+  if (!first.retriable) return first.result;
+  return (await getOnce(agent, target, path, keepText)).result;
+}
+
+const RESETS = new Set(['ECONNRESET', 'EPIPE']);
+
+function getOnce(
+  agent: http.Agent,
+  target: Target,
+  path: string,
+  keepText: boolean,
+): Promise<{ result: FetchResult; retriable: boolean }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     let tSocket = t0;
     let bytes = 0;
     let text = '';
     let done = false;
+    let responded = false;
     const finish = (status: number, error?: string, xCache?: string) => {
       if (done) return;
       done = true;
@@ -58,9 +74,11 @@ export function httpGet(
       if (keepText && error === undefined) r.text = text;
       if (xCache !== undefined) r.xCache = xCache;
       if (error !== undefined) r.error = error;
-      resolve(r);
+      const retriable = !responded && error !== undefined && RESETS.has(error) && req.reusedSocket;
+      resolve({ result: r, retriable });
     };
     const req = http.request({ agent, host: target.host, port: target.port, path, method: 'GET' }, (res) => {
+      responded = true;
       const status = res.statusCode ?? 0;
       const xc = res.headers['x-cache'];
       const xCache = typeof xc === 'string' ? xc : undefined;
