@@ -105,8 +105,9 @@ export async function runLoadtest(o: LoadtestOptions): Promise<Report> {
     const tick = setInterval(() => {
       if (latest.some((s) => s === undefined)) return;
       const m = mergeSnapshots(latest as Snapshot[]);
-      // An overloaded worker reports late: a row needs news, or its rates would read as zero.
-      if (m.atWall <= prev.at) return;
+      // An overloaded worker reports late: a row needs news from every worker and half a second
+      // of it, or its rates would read as zero or as a burst.
+      if (m.atWall - prev.at < 500) return;
       const requests = totalRequests(m.tally);
       const dt = Math.max(0.001, (m.atWall - prev.at) / 1000);
       const row: SeriesRow = {
