@@ -55,7 +55,10 @@ export interface Report {
   viewers: {
     target: number;
     arrived: number;
-    peakConcurrent: number;
+    /** Most viewers at once that had arrived and not failed: each following the stream. */
+    peakFollowing: number;
+    /** Most viewers at once past start-up (playing or stalled). */
+    peakStarted: number;
     startedPlaying: number;
     failed: number;
     ll: number;
@@ -165,7 +168,8 @@ export function buildReport(i: ReportInput): Report {
     viewers: {
       target: i.options.viewers,
       arrived: m.arrived.ll + m.arrived.plain,
-      peakConcurrent: Math.max(0, ...i.series.map((r) => r.playing + r.stalled)),
+      peakFollowing: Math.max(0, ...i.series.map((r) => r.arrived - r.failed)),
+      peakStarted: Math.max(0, ...i.series.map((r) => r.playing + r.stalled)),
       startedPlaying: m.startedPlaying,
       failed: m.phases.failed,
       ll: m.arrived.ll,

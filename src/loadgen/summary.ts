@@ -14,7 +14,7 @@ export function summaryText(r: Report): string {
   const lines = [
     `corral loadtest: ${r.options.url}`,
     `  profile ${r.options.profile} (ramp ${r.options.rampS} s), ${r.wallS} s, ${r.options.threads} thread(s) x ${r.options.socketsPerWorker} sockets`,
-    `viewers   target ${v.target}, arrived ${v.arrived} (LL ${v.ll}, plain ${v.plain}), peak concurrent ${v.peakConcurrent}, started playing ${v.startedPlaying}, failed ${v.failed}${v.failed > 0 ? ` (${kv(v.failures)})` : ''}`,
+    `viewers   target ${v.target}, arrived ${v.arrived} (LL ${v.ll}, plain ${v.plain}), peak following ${v.peakFollowing} (past start-up ${v.peakStarted}), ever started playing ${v.startedPlaying}, failed ${v.failed}${v.failed > 0 ? ` (${kv(v.failures)})` : ''}`,
     `requests  ${q.total} total, ${q.perSecondAvg}/s average, ${q.perSecondPeak}/s peak; ${q.mbitPerSAvg} Mbit/s average`,
     `          ${Object.entries(q.byKind)
       .filter(([, c]) => c.count > 0)
