@@ -13,7 +13,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../../test/helpers/browser.js';
+import { launchBrowser } from '../../test/support/browser.js';
 import { numberFlag as num } from '../lib/flags.js';
 import { startBench } from '../lib/harness.js';
 import { loadavg } from '../lib/loadavg.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { testPatternArgs } from '../../test/helpers/ffmpeg.js';
+import { testPatternArgs } from '../../test/support/ffmpeg.js';
 import type { Child, Procs } from './procs.js';
 
 export const FFMPEG = process.env.FFMPEG_PATH || '/usr/bin/ffmpeg';

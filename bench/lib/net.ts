@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { sleep } from './procs.js';
 
-export { freePort } from '../../test/helpers/net.js';
+export { freePort } from '../../test/support/net.js';
 
 /**
  * Wait until something LISTENs on a loopback TCP port, by reading /proc/net/tcp rather than

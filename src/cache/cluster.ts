@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { CacheConfig } from '../config/schema.js';
+import { realClock, type Clock } from '../util/clock.js';
 import { CorralError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { isCorralMessage, LeaseTable, type ToPrimary, type ToWorker } from './lease.js';
@@ -29,8 +30,10 @@ export async function startCachePrimary(opts: {
   config: CacheConfig;
   workers: number;
   logger: Logger;
+  clock?: Clock;
 }): Promise<CachePrimary> {
   const { config, logger } = opts;
+  const clock = opts.clock ?? realClock;
   const log = logger.child({ component: 'cache-primary', tier: config.name });
   const leases = new LeaseTable({
     // Long enough for one fetch: every attempt's upstream timeout plus the hand-off waits.
@@ -97,7 +100,7 @@ export async function startCachePrimary(opts: {
       );
     }
     // A crash loop is slowed down, never given up on: the remaining workers keep serving.
-    const now = Date.now();
+    const now = clock.now();
     crashes.push(now);
     while (crashes.length > 0 && crashes[0]! < now - 10_000) crashes.shift();
     const delay = Math.min(5_000, 50 * 2 ** (crashes.length - 1));
@@ -105,7 +108,7 @@ export async function startCachePrimary(opts: {
       { pid: w.process.pid, code, signal, leasesDropped: dropped, restartInMs: delay },
       'cache worker died',
     );
-    setTimeout(() => {
+    clock.setTimeout(() => {
       if (!stopping) fork();
     }, delay);
   };
@@ -124,7 +127,7 @@ export async function startCachePrimary(opts: {
           if (w === undefined || w.isDead()) return resolve();
           w.once('exit', () => resolve());
           w.process.kill('SIGTERM');
-          setTimeout(() => w.process.kill('SIGKILL'), 5_000).unref();
+          clock.setTimeout(() => w.process.kill('SIGKILL'), 5_000, true);
         }),
     );
     await Promise.all(exits);

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { SharedBody } from './body.js';
-import { decidePolicy, headerString, type Policy } from './cache-control.js';
+import { parseHttpDate } from '../http/date.js';
+import { headerString } from '../http/fields.js';
+import { decidePolicy, type Policy } from './policy.js';
 
 /** An upstream answer as this node keeps and serves it (stored or only shared in flight). */
 export interface Entry {
@@ -73,7 +75,7 @@ export function createEntry(
   body: SharedBody,
   requestTime: number,
   reqHeaders: IncomingHttpHeaders,
-  now = Date.now(),
+  now: number,
 ): Entry {
   const headers = objectHeaders(upstreamHeaders);
   const varyNames = parseVary(upstreamHeaders);
@@ -81,7 +83,7 @@ export function createEntry(
     status,
     headers,
     body,
-    policy: decidePolicy(status, upstreamHeaders),
+    policy: decidePolicy(status, upstreamHeaders, now),
     etag: headerString(upstreamHeaders.etag),
     lastModified: headerString(upstreamHeaders['last-modified']),
     responseTime: now,
@@ -99,35 +101,36 @@ export function createEntry(
 function initialAge(h: IncomingHttpHeaders, requestTime: number, responseTime: number): number {
   const ageValue = Number(headerString(h.age) ?? '0');
   const age = Number.isFinite(ageValue) && ageValue >= 0 ? ageValue * 1000 : 0;
-  const date = Date.parse(headerString(h.date) ?? '');
+  const date = parseHttpDate(headerString(h.date));
   const apparent = Number.isNaN(date) ? 0 : Math.max(0, responseTime - date - 1000);
   return Math.max(apparent, age + (responseTime - requestTime));
 }
 
-export function currentAgeMs(e: Entry, now = Date.now()): number {
+export function currentAgeMs(e: Entry, now: number): number {
   return e.initialAgeMs + Math.max(0, now - e.responseTime);
 }
 
-export function isFresh(e: Entry, now = Date.now()): boolean {
+export function isFresh(e: Entry, now: number): boolean {
   return currentAgeMs(e, now) < e.policy.lifetimeMs;
 }
 
 /** Stale, but inside the stale-while-revalidate window. */
-export function inSwrWindow(e: Entry, now = Date.now()): boolean {
+export function inSwrWindow(e: Entry, now: number): boolean {
   return currentAgeMs(e, now) < e.policy.lifetimeMs + e.policy.swrMs;
 }
 
-export function inSieWindow(e: Entry, now = Date.now()): boolean {
+export function inSieWindow(e: Entry, now: number): boolean {
   return currentAgeMs(e, now) < e.policy.lifetimeMs + e.policy.sieMs;
 }
 
+/** How long an entry can still be served (fresh, stale-while-revalidate or stale-if-error). */
+export function usableMs(e: Entry, now: number): number {
+  const p = e.policy;
+  return Math.max(0, p.lifetimeMs + Math.max(p.swrMs, p.sieMs) - currentAgeMs(e, now));
+}
+
 /** After a 304: same body, headers updated from the 304 (RFC 9111 4.3.4), age restarted. */
-export function refreshEntry(
-  e: Entry,
-  h304: IncomingHttpHeaders,
-  requestTime: number,
-  now = Date.now(),
-): Entry {
+export function refreshEntry(e: Entry, h304: IncomingHttpHeaders, requestTime: number, now: number): Entry {
   const merged: IncomingHttpHeaders = {};
   for (const [k, v] of Object.entries(e.headers)) merged[k] = typeof v === 'number' ? String(v) : v;
   for (const [k, v] of Object.entries(objectHeaders(h304))) {
@@ -145,9 +148,8 @@ export function entrySize(e: Entry): number {
 }
 
 /** A response this node makes itself (upstream unreachable, future segment not there). */
-export function syntheticEntry(status: number, message: string, cacheControl: string): Entry {
+export function syntheticEntry(status: number, message: string, cacheControl: string, now: number): Entry {
   const body = SharedBody.of(Buffer.from(message + '\n'));
-  const now = Date.now();
   return createEntry(
     status,
     { 'content-type': 'text/plain; charset=utf-8', 'cache-control': cacheControl },

@@ -1,10 +1,12 @@
 import { isBlockingReload } from '../hls/directives.js';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { describeError, isCorralError } from '../util/errors.js';
 import { SharedBody } from './body.js';
 import { createEntry, inSieWindow, refreshEntry, syntheticEntry, varyKeyOf, type Entry } from './entry.js';
-import type { CacheResult } from './serve.js';
-import { PEER_HOPS, upstreamRequestHeaders, type Upstream, type UpstreamHandle } from './upstream.js';
-import { describeError, isCorralError } from '../util/errors.js';
+import type { CacheMonitor } from './monitor.js';
+import { PEER_HOPS, upstreamRequestHeaders, type Fetcher, type UpstreamHandle } from './upstream.js';
+import type { Answerer, CacheResult, Waiter } from './waiter.js';
 
 /** Times a flight asks for a new owner after its owner worker failed (it may die repeatedly). */
 const MAX_RELEADS = 5;
@@ -21,47 +23,50 @@ function stripOwnXCache(up: IncomingMessage, name: string): void {
   else up.headers['x-cache'] = x.slice(i + 2);
 }
 
-/** A client request waiting for (or leading) an upstream fetch. */
-export interface Waiter {
-  req: IncomingMessage;
-  res: ServerResponse;
-  started: number;
-  result: CacheResult;
-  /** Another worker of this node fetching through us (multi-worker mode): not a viewer. */
-  peer: boolean;
-}
-
-/** What a flight needs from the node that owns it (given at construction, no globals). */
-export interface FlightHost {
+/** Fixed for every flight of one node. */
+export interface FlightSettings {
+  /** This node's tier name (Via, X-Cache). */
   readonly name: string;
-  readonly upstream: Upstream;
+  /** Cache-blocking timeout: a fetch without an answer by then gets one more alongside. */
   readonly holdTimeoutMs: number;
+  /** Fetches one flight may have started in all. */
   readonly maxAttempts: number;
   readonly maxObjectBytes: number;
-  /** Serve an entry to one waiter and record the result. */
-  deliver(w: Waiter, e: Entry, result: CacheResult): void;
-  /** Give a waiter its own upstream request (the answer was not for sharing). */
-  passThrough(w: Waiter): void;
-  /** Stream a non-shared upstream answer straight to one waiter. */
-  direct(w: Waiter, up: IncomingMessage): void;
-  /** Look a waiter up again (its Vary values differ from the ones this fetch was made with). */
-  redispatch(w: Waiter): void;
-  /** Store an entry, or refresh its accounting; `remove` takes it out again (body failed). */
+}
+
+/** The cache a flight reports to: where answers are kept and who decides what happens next. */
+export interface FlightOwner {
+  /** Store an entry, or refresh its accounting once the body is complete. */
   keep(url: string, e: Entry): void;
+  /** Take a stored entry out again (its body failed). */
   drop(url: string, e: Entry): void;
   /** The flight is decided: new requests must no longer join it. */
   finished(f: Flight): void;
-  /** Live rules: true when this answer must be read whole before anyone gets it (playlists). */
-  wantsWhole(url: string, up: IncomingMessage): boolean;
-  /** Live rules: a segment or part the playlist does not list yet. */
-  isFuture(url: string): boolean;
-  /** Live rules: the entry to keep and serve once a whole-read answer is complete. */
-  settleWhole(url: string, e: Entry): Entry;
-  upstreamStatus(status: string): void;
+  /** Look a waiter up again (its Vary values differ from the ones this fetch was made with). */
+  lookup(w: Waiter): void;
   /** Multi-worker mode: the owner worker we fetched from failed; ask who owns the key now. */
   relead(f: Flight): void;
-  parked(delta: number): void;
-  log(msg: string, fields: Record<string, unknown>): void;
+}
+
+/** The live rules a flight consults (LiveRules in live.ts). */
+export interface LiveAdvice {
+  /** True when this answer must be read whole before anyone gets it (playlists). */
+  isPlaylist(url: string, headers: IncomingHttpHeaders): boolean;
+  /** A segment or part the playlist does not list yet: its 404 must not be kept. */
+  isFuture(url: string): boolean;
+  /** The entry to keep and serve once a whole-read playlist is complete. */
+  acceptPlaylist(url: string, e: Entry): Entry;
+}
+
+/** A flight's collaborators, built once per node and shared by all its flights. */
+export interface FlightDeps {
+  readonly settings: FlightSettings;
+  readonly clock: Clock;
+  readonly upstream: Fetcher;
+  readonly answer: Answerer;
+  readonly owner: FlightOwner;
+  readonly live: LiveAdvice;
+  readonly monitor: CacheMonitor;
 }
 
 /**
@@ -73,7 +78,8 @@ export interface FlightHost {
 export class Flight {
   readonly key: string;
   readonly url: string;
-  readonly #host: FlightHost;
+  readonly #deps: FlightDeps;
+  readonly #settings: FlightSettings;
   readonly #reqHeaders: IncomingHttpHeaders;
   readonly #clientIp: string | undefined;
   readonly #stale: Entry | undefined;
@@ -81,19 +87,28 @@ export class Flight {
   readonly #attempts = new Set<UpstreamHandle>();
   #leader: Waiter | undefined;
   #launched = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
   #decided = false;
   /** Where this flight fetches: the node's upstream, or (multi-worker) the key's owner worker. */
-  #source: Upstream | undefined;
+  #source: Fetcher | undefined;
   #hops = 0;
   #releads = 0;
 
-  constructor(host: FlightHost, url: string, key: string, req: IncomingMessage, stale: Entry | undefined) {
-    this.#host = host;
+  /** `reqHeaders` and `clientIp` are the first request's: the shared fetch is made on its behalf. */
+  constructor(
+    deps: FlightDeps,
+    url: string,
+    key: string,
+    reqHeaders: IncomingHttpHeaders,
+    clientIp: string | undefined,
+    stale: Entry | undefined,
+  ) {
+    this.#deps = deps;
+    this.#settings = deps.settings;
     this.url = url;
     this.key = key;
-    this.#reqHeaders = req.headers;
-    this.#clientIp = req.socket.remoteAddress;
+    this.#reqHeaders = reqHeaders;
+    this.#clientIp = clientIp;
     this.#stale = stale;
   }
 
@@ -104,11 +119,11 @@ export class Flight {
   join(w: Waiter): void {
     this.#leader ??= w;
     const onClose = () => {
-      if (this.#waiters.delete(w)) this.#host.parked(-1);
+      if (this.#waiters.delete(w)) this.#deps.monitor.parked(-1);
     };
     w.res.once('close', onClose);
     this.#waiters.set(w, onClose);
-    this.#host.parked(1);
+    this.#deps.monitor.parked(1);
   }
 
   /** The requests this flight re-asked for a lease after its owner worker failed. */
@@ -124,7 +139,7 @@ export class Flight {
    * Fetch from the node's upstream, or from `peer` (the owner worker; `hops` counts the workers
    * this request has passed). Called again by relead() after a failed owner.
    */
-  start(peer?: Upstream, hops = 0): void {
+  start(peer?: Fetcher, hops = 0): void {
     if (this.#decided) return;
     this.#source = peer;
     this.#hops = hops;
@@ -134,12 +149,12 @@ export class Flight {
 
   #attempt(): void {
     this.#launched++;
-    const requestTime = Date.now();
-    const headers = upstreamRequestHeaders(this.#reqHeaders, true, this.#host.name, this.#clientIp);
+    const requestTime = this.#deps.clock.now();
+    const headers = upstreamRequestHeaders(this.#reqHeaders, true, this.#settings.name, this.#clientIp);
     if (this.#stale?.etag !== undefined) headers['if-none-match'] = this.#stale.etag;
     else if (this.#stale?.lastModified !== undefined) headers['if-modified-since'] = this.#stale.lastModified;
     if (this.#source !== undefined) headers[PEER_HOPS] = String(this.#hops);
-    const handle: UpstreamHandle = (this.#source ?? this.#host.upstream).get(
+    const handle: UpstreamHandle = (this.#source ?? this.#deps.upstream).get(
       'GET',
       this.url,
       headers,
@@ -154,43 +169,44 @@ export class Flight {
     // the part exists (the origin answers or gives 503 within 3 target durations): a hand-off
     // would only park a second identical request there, so none is made; the upstream timeout
     // still bounds a dead upstream.
-    clearTimeout(this.#timer);
+    this.#deps.clock.clearTimeout(this.#timer);
     if (
-      this.#launched < this.#host.maxAttempts &&
+      this.#launched < this.#settings.maxAttempts &&
       this.#source === undefined &&
       !isBlockingReload(this.url)
     ) {
-      this.#timer = setTimeout(() => {
+      this.#timer = this.#deps.clock.setTimeout(() => {
         if (this.#decided) return;
-        this.#host.log('cache-blocking timeout: electing a new leader fetch', { url: this.url });
+        this.#deps.monitor.log('cache-blocking timeout: electing a new leader fetch', { url: this.url });
         this.#attempt();
-      }, this.#host.holdTimeoutMs);
+      }, this.#settings.holdTimeoutMs);
     }
   }
 
   /** Stop fetching alternatives; `open` keeps accepting joiners until the answer is whole. */
   #decide(winner: UpstreamHandle | undefined, open = false): void {
     this.#decided = true;
-    clearTimeout(this.#timer);
+    this.#deps.clock.clearTimeout(this.#timer);
     for (const a of this.#attempts) if (a !== winner) a.abort();
     this.#attempts.clear();
-    if (!open) this.#host.finished(this);
+    if (!open) this.#deps.owner.finished(this);
   }
 
   #onError(handle: UpstreamHandle, err: Error): void {
     this.#attempts.delete(handle);
-    if (this.#source === undefined) this.#host.upstreamStatus('error');
+    if (this.#source === undefined) this.#deps.monitor.upstreamStatus('error');
     if (this.#decided || this.#attempts.size > 0) return;
     if (this.#source !== undefined && this.#releads < MAX_RELEADS) {
       // The owner worker died or refused the connection (an owner with a failing upstream answers
       // 502/504 instead): ask the primary again; a dead owner's keys get a new owner.
       this.#releads++;
-      this.#host.log('owner worker failed; asking for the lease again', { url: this.url });
-      return this.#host.relead(this);
+      this.#deps.monitor.log('owner worker failed; asking for the lease again', { url: this.url });
+      return this.#deps.owner.relead(this);
     }
     this.#decide(undefined);
-    this.#host.log('upstream fetch failed', { url: this.url, err: describeError(err) });
-    if (this.#stale !== undefined && inSieWindow(this.#stale)) return this.#release(this.#stale, 'STALE');
+    this.#deps.monitor.log('upstream fetch failed', { url: this.url, err: describeError(err) });
+    if (this.#stale !== undefined && inSieWindow(this.#stale, this.#deps.clock.now()))
+      return this.#release(this.#stale, 'STALE');
     const timeout = isCorralError(err, 'UPSTREAM_TIMEOUT');
     // One shared error answer for everyone parked, kept at most 1 s so a dead origin is not
     // hammered by one fetch per arriving request.
@@ -198,8 +214,9 @@ export class Flight {
       timeout ? 504 : 502,
       timeout ? 'upstream timed out' : 'upstream unreachable',
       'public, max-age=1',
+      this.#deps.clock.now(),
     );
-    this.#host.keep(this.url, e);
+    this.#deps.owner.keep(this.url, e);
     this.#release(e, 'ERROR');
   }
 
@@ -210,31 +227,38 @@ export class Flight {
       return;
     }
     const status = up.statusCode ?? 502;
-    if (this.#source !== undefined) stripOwnXCache(up, this.#host.name);
-    const whole = status === 200 && this.#host.wantsWhole(this.url, up);
+    if (this.#source !== undefined) stripOwnXCache(up, this.#settings.name);
+    const whole = status === 200 && this.#deps.live.isPlaylist(this.url, up.headers);
     this.#decide(handle, whole);
-    if (this.#source === undefined) this.#host.upstreamStatus(String(status));
+    if (this.#source === undefined) this.#deps.monitor.upstreamStatus(String(status));
     const stale = this.#stale;
     if (status === 304 && stale !== undefined) {
       up.resume();
-      const e = refreshEntry(stale, up.headers, requestTime);
-      if (e.policy.storable) this.#host.keep(this.url, e);
+      const e = refreshEntry(stale, up.headers, requestTime, this.#deps.clock.now());
+      if (e.policy.storable) this.#deps.owner.keep(this.url, e);
       return this.#release(e);
     }
-    if (status >= 500 && stale !== undefined && inSieWindow(stale)) {
+    if (status >= 500 && stale !== undefined && inSieWindow(stale, this.#deps.clock.now())) {
       up.destroy();
       return this.#release(stale, 'STALE');
     }
     const declared = Number(up.headers['content-length']);
     const length = Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
-    const probe = createEntry(status, up.headers, new SharedBody(0), requestTime, this.#reqHeaders);
-    if (!probe.policy.shareable || (length ?? 0) > this.#host.maxObjectBytes) {
+    const probe = createEntry(
+      status,
+      up.headers,
+      new SharedBody(0),
+      requestTime,
+      this.#reqHeaders,
+      this.#deps.clock.now(),
+    );
+    if (!probe.policy.shareable || (length ?? 0) > this.#settings.maxObjectBytes) {
       // Not for sharing (private, no-store, Set-Cookie) or too big to hold: the leader takes this
       // answer, every other waiter gets its own request now, all at once rather than in turn.
-      this.#host.finished(this);
+      this.#deps.owner.finished(this);
       return this.#releaseUnshared(up);
     }
-    if (status === 404 && this.#host.isFuture(this.url)) {
+    if (status === 404 && this.#deps.live.isFuture(this.url)) {
       // Live rule: a segment the playlist does not list yet will exist in a moment; a cached 404
       // would hide it from everyone for the 404's lifetime.
       probe.headers['cache-control'] = 'no-store';
@@ -247,22 +271,22 @@ export class Flight {
       const settle = () => {
         if (!body.settled) return;
         body.unsubscribe(settle);
-        this.#host.finished(this);
+        this.#deps.owner.finished(this);
         if (body.error !== undefined) return this.#release(e);
-        const kept = this.#host.settleWhole(this.url, e);
-        if (kept === e && e.policy.storable) this.#host.keep(this.url, e);
+        const kept = this.#deps.live.acceptPlaylist(this.url, e);
+        if (kept === e && e.policy.storable) this.#deps.owner.keep(this.url, e);
         this.#release(kept);
       };
       body.subscribe(settle);
       return;
     }
-    if (e.policy.storable) this.#host.keep(this.url, e);
+    if (e.policy.storable) this.#deps.owner.keep(this.url, e);
     this.#release(e);
   }
 
   /** Copy upstream bytes into the shared body; a short, long or broken body is never kept. */
   #feed(up: IncomingMessage, body: SharedBody, e: Entry): void {
-    const hardCap = this.#host.maxObjectBytes;
+    const hardCap = this.#settings.maxObjectBytes;
     up.on('data', (chunk: Buffer) => {
       if (body.length + chunk.length > hardCap) {
         up.destroy(new Error(`object larger than ${hardCap} bytes`));
@@ -280,10 +304,13 @@ export class Flight {
       if (!body.settled) return;
       body.unsubscribe(done);
       if (body.error !== undefined) {
-        this.#host.log('upstream body failed; not cached', { url: this.url, err: body.error.message });
-        this.#host.drop(this.url, e);
+        this.#deps.monitor.log('upstream body failed; not cached', {
+          url: this.url,
+          err: body.error.message,
+        });
+        this.#deps.owner.drop(this.url, e);
       } else if (e.policy.storable) {
-        this.#host.keep(this.url, e); // re-store so the byte budget counts the real size
+        this.#deps.owner.keep(this.url, e); // re-store so the byte budget counts the real size
       }
     };
     body.subscribe(done);
@@ -297,25 +324,25 @@ export class Flight {
       if (w !== leader) others.push(w);
     }
     const leaderHere = leader !== undefined && this.#waiters.has(leader);
-    this.#host.parked(-this.#waiters.size);
+    this.#deps.monitor.parked(-this.#waiters.size);
     this.#waiters.clear();
-    if (leaderHere) this.#host.direct(leader, up);
+    if (leaderHere) this.#deps.answer.direct(leader, up);
     else up.destroy();
-    for (const w of others) this.#host.passThrough(w);
+    for (const w of others) this.#deps.answer.passThrough(w);
   }
 
   /** One event releases everyone: each waiter is served the same entry from the same buffers. */
   #release(e: Entry, override?: CacheResult): void {
     const list = [...this.#waiters];
-    this.#host.parked(-list.length);
+    this.#deps.monitor.parked(-list.length);
     this.#waiters.clear();
     for (const [w, onClose] of list) {
       w.res.off('close', onClose);
       if (e.varyNames.length > 0 && varyKeyOf(e.varyNames, w.req.headers) !== e.varyKey) {
-        this.#host.redispatch(w);
+        this.#deps.owner.lookup(w);
         continue;
       }
-      this.#host.deliver(w, e, override ?? w.result);
+      this.#deps.answer.deliver(w, e, override ?? w.result);
     }
   }
 

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
 import type { ToPrimary, ToWorker } from './lease.js';
 import { Upstream } from './upstream.js';
 
@@ -18,14 +19,19 @@ export class ClusterLink {
   readonly #send: (m: ToPrimary) => void;
   readonly #timeoutMs: number;
   readonly #upstreamTimeoutMs: number;
-  readonly #pending = new Map<number, { resolve: (v: ToWorker) => void; timer: NodeJS.Timeout }>();
+  readonly #clock: Clock;
+  readonly #pending = new Map<number, { resolve: (v: ToWorker) => void; timer: TimerHandle }>();
   /** Keys this worker was last told it owns (bounded like the primary's table). */
   readonly #owned = new LRUCache<string, true>({ max: 100_000 });
   readonly #peers = new Map<number, Upstream>();
   #next = 1;
 
-  constructor(send: (m: ToPrimary) => void, opts: { timeoutMs?: number; upstreamTimeoutMs: number }) {
+  constructor(
+    send: (m: ToPrimary) => void,
+    opts: { timeoutMs?: number; upstreamTimeoutMs: number; clock?: Clock },
+  ) {
     this.#send = send;
+    this.#clock = opts.clock ?? realClock;
     this.#timeoutMs = opts.timeoutMs ?? 2_000;
     this.#upstreamTimeoutMs = opts.upstreamTimeoutMs;
   }
@@ -35,7 +41,7 @@ export class ClusterLink {
     const p = this.#pending.get(m.id);
     if (p === undefined) return;
     this.#pending.delete(m.id);
-    clearTimeout(p.timer);
+    this.#clock.clearTimeout(p.timer);
     p.resolve(m);
   }
 
@@ -44,7 +50,7 @@ export class ClusterLink {
     return new Promise((resolve) => {
       // No answer (primary gone or swamped): the caller decides; a lease falls back to fetching
       // itself, which serves viewers at the price of a possible extra upstream fetch.
-      const timer = setTimeout(() => {
+      const timer = this.#clock.setTimeout(() => {
         this.#pending.delete(id);
         resolve(undefined);
       }, this.#timeoutMs);
@@ -52,7 +58,7 @@ export class ClusterLink {
       try {
         this.#send(build(id));
       } catch {
-        clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         this.#pending.delete(id);
         resolve(undefined);
       }
@@ -96,7 +102,7 @@ export class ClusterLink {
   }
 
   close(): void {
-    for (const p of this.#pending.values()) clearTimeout(p.timer);
+    for (const p of this.#pending.values()) this.#clock.clearTimeout(p.timer);
     this.#pending.clear();
     for (const u of this.#peers.values()) u.close();
     this.#peers.clear();

@@ -1,9 +1,10 @@
 import { isBlockingReload } from '../hls/directives.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
-import { headerString } from './cache-control.js';
+import { headerString } from '../http/fields.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Entry } from './entry.js';
-import type { Waiter } from './flight.js';
+import type { Waiter } from './waiter.js';
 import { mediaPlaylistInfo, type MediaPlaylistInfo } from '../hls/summary.js';
 
 export interface LiveOptions {
@@ -11,6 +12,8 @@ export interface LiveOptions {
   maxAhead: number;
   /** ...for at most this many target durations. */
   holdFactor: number;
+  /** Hold timeouts and playlist refreshes run on it. */
+  clock: Clock;
   onHoldOutcome: (outcome: 'appeared' | 'timeout') => void;
   /** Fetch this playlist again unless a fresh copy or a fetch is already there. */
   refresh: (playlistUrl: string) => void;
@@ -31,9 +34,9 @@ interface Stream {
   /** Held requests grouped by the sequence they wait for: one timer per group, not per viewer. */
   groups: Map<
     string,
-    { seq: number; part: number; waiters: Array<(appeared: boolean) => void>; timer: NodeJS.Timeout }
+    { seq: number; part: number; waiters: Array<(appeared: boolean) => void>; timer: TimerHandle }
   >;
-  refreshTimer: NodeJS.Timeout | undefined;
+  refreshTimer: TimerHandle | undefined;
 }
 
 /** "dir/seg-" + "\0" + ".m4s": a URI with its sequence number taken out. */
@@ -120,7 +123,10 @@ export class LiveRules {
     const id = `${seq}.${part}`;
     let g = s.groups.get(id);
     if (g === undefined) {
-      const timer = setTimeout(() => this.#releaseGroup(s, id, false), s.targetMs * this.#opts.holdFactor);
+      const timer = this.#opts.clock.setTimeout(
+        () => this.#releaseGroup(s, id, false),
+        s.targetMs * this.#opts.holdFactor,
+      );
       g = { seq, part, waiters: [], timer };
       s.groups.set(id, g);
     }
@@ -143,21 +149,22 @@ export class LiveRules {
     // One timer per stream while anything is held: the playlist must be re-read even when no
     // viewer asks for it through this node, or held requests could only time out.
     const every = Math.max(50, s.targetMs / 4);
-    s.refreshTimer = setInterval(() => {
+    const tick = () => {
       if (s.groups.size === 0) {
-        clearInterval(s.refreshTimer);
         s.refreshTimer = undefined;
         return;
       }
       this.#opts.refresh(s.playlistUrl);
-    }, every);
+      s.refreshTimer = this.#opts.clock.setTimeout(tick, every);
+    };
+    s.refreshTimer = this.#opts.clock.setTimeout(tick, every);
   }
 
   #releaseGroup(s: Stream, id: string, appeared: boolean): void {
     const g = s.groups.get(id);
     if (g === undefined) return;
     s.groups.delete(id);
-    clearTimeout(g.timer);
+    this.#opts.clock.clearTimeout(g.timer);
     this.#opts.onHoldOutcome(appeared ? 'appeared' : 'timeout');
     for (const fn of g.waiters) fn(appeared);
   }
@@ -254,7 +261,8 @@ export class LiveRules {
   }
 
   #dispose(s: Stream): void {
-    clearInterval(s.refreshTimer);
+    this.#opts.clock.clearTimeout(s.refreshTimer);
+    s.refreshTimer = undefined;
     for (const id of [...s.groups.keys()]) this.#releaseGroup(s, id, false);
   }
 

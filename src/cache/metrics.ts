@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { CacheResult } from './serve.js';
+import type { CacheResult } from './waiter.js';
 
 /**
  * The cache tier's Prometheus metrics. Several nodes (edge and shield in one process) may share a

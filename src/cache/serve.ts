@@ -1,52 +1,19 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { ifRangeAllows, NOT_MODIFIED_FIELDS, notModified } from '../http/conditional.js';
+import { parseHttpDate } from '../http/date.js';
+import { headerString } from '../http/fields.js';
+import { contentRange, parseRange, unsatisfiedRange } from '../http/range.js';
 import type { SharedBody } from './body.js';
-import { headerString } from './cache-control.js';
 import { currentAgeMs, type Entry } from './entry.js';
-import type { Waiter } from './flight.js';
+import type { CacheResult, DoneFn, Waiter } from './waiter.js';
 
-/** How a request was answered, for X-Cache and the metrics. */
-export type CacheResult = 'HIT' | 'MISS' | 'COALESCED' | 'STALE' | 'REVALIDATED' | 'PASS' | 'HELD' | 'ERROR';
-
-/** If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes do not matter. */
-function etagMatches(inm: string, etag: string | undefined): boolean {
-  if (etag === undefined) return false;
-  if (inm.trim() === '*') return true;
-  const bare = etag.replace(/^W\//, '');
-  return inm.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
-}
-
-function notModified(req: IncomingMessage, e: Entry): boolean {
+function isNotModified(w: Waiter, e: Entry): boolean {
   if (e.status !== 200) return false;
-  const inm = headerString(req.headers['if-none-match']);
-  if (inm !== undefined) return etagMatches(inm, e.etag);
-  const ims = headerString(req.headers['if-modified-since']);
-  if (ims !== undefined && e.lastModified !== undefined) {
-    const a = Date.parse(ims);
-    const b = Date.parse(e.lastModified);
-    return !Number.isNaN(a) && !Number.isNaN(b) && b <= a;
-  }
-  return false;
-}
-
-/** One satisfiable byte range, 'unsatisfiable', or undefined to serve the whole body. */
-export function parseRange(
-  h: string | undefined,
-  total: number,
-): [number, number] | 'unsatisfiable' | undefined {
-  if (h === undefined) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(h.trim());
-  // Multiple ranges or other units: RFC 9110 14.2 lets us ignore Range and send 200.
-  if (m === null || (m[1] === '' && m[2] === '')) return undefined;
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    if (n === 0) return 'unsatisfiable';
-    return [Math.max(0, total - n), total - 1];
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? total - 1 : Math.min(Number(m[2]), total - 1);
-  if (m[2] !== '' && Number(m[2]) < start) return undefined; // invalid: ignore
-  if (start >= total) return 'unsatisfiable';
-  return [start, end];
+  const rh = w.req.headers;
+  const ims = headerString(rh['if-modified-since']);
+  const lastModified =
+    ims === undefined || e.lastModified === undefined ? undefined : parseHttpDate(e.lastModified);
+  return notModified(headerString(rh['if-none-match']), ims, e.etag, lastModified);
 }
 
 function baseHeaders(e: Entry, name: string, result: CacheResult, ageS: number): OutgoingHttpHeaders {
@@ -90,14 +57,18 @@ function plainHeaders(e: Entry, name: string, result: CacheResult, ageS: number)
   return out;
 }
 
-/** Called once per answer with the body bytes written (0 for HEAD/304). */
-export type DoneFn = (w: Waiter, result: CacheResult, bytes: number) => void;
-
 /** Answer one client from an entry: 304, 206/416 for Range, HEAD, or the streamed body. */
-export function serveEntry(w: Waiter, e: Entry, name: string, result: CacheResult, done: DoneFn): void {
+export function serveEntry(
+  w: Waiter,
+  e: Entry,
+  name: string,
+  result: CacheResult,
+  done: DoneFn,
+  now: number,
+): void {
   const { req, res } = w;
   if (res.destroyed || res.headersSent) return done(w, result, 0);
-  const ageS = Math.floor(currentAgeMs(e) / 1000);
+  const ageS = Math.floor(currentAgeMs(e, now) / 1000);
   const rh = req.headers;
   if (
     e.status === 200 &&
@@ -115,9 +86,9 @@ export function serveEntry(w: Waiter, e: Entry, name: string, result: CacheResul
     return pipeBody(e.body, res, 0, undefined, w, result, done);
   }
   const headers = baseHeaders(e, name, result, ageS);
-  if (notModified(req, e)) {
+  if (isNotModified(w, e)) {
     const h: OutgoingHttpHeaders = {};
-    for (const k of ['etag', 'cache-control', 'expires', 'date', 'vary', 'last-modified', 'age', 'x-cache']) {
+    for (const k of NOT_MODIFIED_FIELDS) {
       if (headers[k] !== undefined) h[k] = headers[k];
     }
     for (const k of Object.keys(headers)) if (k.startsWith('access-control-')) h[k] = headers[k];
@@ -131,16 +102,17 @@ export function serveEntry(w: Waiter, e: Entry, name: string, result: CacheResul
   let status = e.status;
   if (total !== undefined && e.status === 200) {
     headers['accept-ranges'] = 'bytes';
-    const r = parseRange(headerString(rh.range), total);
-    if (r === 'unsatisfiable') {
-      res.writeHead(416, { ...headers, 'content-range': `bytes */${total}`, 'content-length': '0' });
+    const allowed = ifRangeAllows(headerString(rh['if-range']), e.etag, e.lastModified);
+    const r = parseRange(allowed ? headerString(rh.range) : undefined, total);
+    if (r.kind === 'unsatisfiable') {
+      res.writeHead(416, { ...headers, 'content-range': unsatisfiedRange(total), 'content-length': '0' });
       res.end();
       return done(w, result, 0);
     }
-    if (r !== undefined) {
-      [start, end] = [r[0], r[1] + 1];
+    if (r.kind === 'range') {
+      [start, end] = [r.start, r.end + 1];
       status = 206;
-      headers['content-range'] = `bytes ${r[0]}-${r[1]}/${total}`;
+      headers['content-range'] = contentRange(r.start, r.end, total);
     }
   }
   const length = (end ?? total ?? -1) - start;

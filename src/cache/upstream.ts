@@ -53,10 +53,24 @@ export interface UpstreamHandle {
 }
 
 /**
+ * Where a fetch goes: the node's upstream, an owner worker, or (in tests and the simulator) an
+ * in-memory origin. Exactly one of the callbacks runs, unless the handle is aborted first.
+ */
+export interface Fetcher {
+  get(
+    method: 'GET' | 'HEAD',
+    path: string,
+    headers: OutgoingHttpHeaders,
+    onResponse: (res: IncomingMessage) => void,
+    onError: (err: Error) => void,
+  ): UpstreamHandle;
+}
+
+/**
  * One upstream origin reached over a keep-alive pool. Socket idleness (before headers or in the
  * body) beyond `timeoutMs` fails the request, so a stalled origin cannot hold a fetch forever.
  */
-export class Upstream {
+export class Upstream implements Fetcher {
   readonly base: URL;
   readonly #agent: http.Agent;
   readonly #timeoutMs: number;

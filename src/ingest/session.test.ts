@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRtmpClient } from '../../test/fixtures/ingest/rtmp-client.js';
-import { metricValue, startServer, until } from '../../test/fixtures/ingest/server.js';
+import { TestRtmpClient } from '../../test/support/ingest/rtmp-client.js';
+import { metricValue, startServer, until } from '../../test/support/ingest/server.js';
 import { amfProps, encodeAmf0 } from './amf0.js';
 import type { RtmpServerEvents } from './server.js';
 

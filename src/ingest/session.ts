@@ -8,7 +8,7 @@ import { amfProps, decodeAmf0, encodeAmf0, type AmfValue } from './amf0.js';
 import { ServerHandshake } from './handshake.js';
 import { ChunkReader, type RtmpMessage } from './chunk-reader.js';
 import { ChunkWriter } from './chunk-writer.js';
-import { parseAudioTag, parseVideoTag, splitAggregate } from './flv.js';
+import { parseAudioTag, parseVideoTag, splitAggregate } from '../media/flv-tags.js';
 import * as cmd from './commands.js';
 import { CSID, MSG, OUT_CHUNK_SIZE, PEER_BANDWIDTH, USER_CONTROL, WINDOW_ACK_SIZE } from './protocol.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRtmpClient } from '../../test/fixtures/ingest/rtmp-client.js';
-import { metricValue, startServer } from '../../test/fixtures/ingest/server.js';
+import { TestRtmpClient } from '../../test/support/ingest/rtmp-client.js';
+import { metricValue, startServer } from '../../test/support/ingest/server.js';
 import type { RtmpServerEvents } from './server.js';
 
 /** A frozen encoder: its connection keeps sending control bytes (pings) but no media. */

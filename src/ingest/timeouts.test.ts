@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { TestRtmpClient } from '../../test/fixtures/ingest/rtmp-client.js';
-import { metricValue, startServer, until } from '../../test/fixtures/ingest/server.js';
+import { TestRtmpClient } from '../../test/support/ingest/rtmp-client.js';
+import { metricValue, startServer, until } from '../../test/support/ingest/server.js';
 import type { RtmpServerEvents } from './server.js';
 
 const aacSeq = Buffer.from('af001190', 'hex');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCorralError } from '../util/errors.js';
-import { parseAudioTag, parseVideoTag } from '../ingest/flv.js';
+import { parseAudioTag, parseVideoTag } from './flv-tags.js';
 import { FLV_TAG_AUDIO, FLV_TAG_VIDEO, FlvReader, FlvWriter, flvTag, type FlvTag } from './flv-container.js';
 import type { AacConfig, H264Config, MediaFrame } from './types.js';
 

@@ -4,7 +4,7 @@ import type { AacConfig, AudioFrame, H264Config, VideoFrame } from './types.js';
 /**
  * The FLV file container (FLV 10.1, annex E): the 9-byte file header, then tags, each followed by
  * a PreviousTagSize back pointer. This is how media travels to and from an ffmpeg child over its
- * pipes. Pure bytes in, bytes out; tag BODIES are decoded by src/ingest/flv.ts (parseVideoTag /
+ * pipes. Pure bytes in, bytes out; tag BODIES are decoded by flv-tags.ts (parseVideoTag /
  * parseAudioTag), the same code that reads RTMP messages, so there is one decoder for both.
  */
 

@@ -7,6 +7,7 @@ import type { Logger } from '../util/logger.js';
 import { computeEtag } from './etag.js';
 import { ALLOWED_METHODS, applyCors, sendJson, sendPreflight, sendText } from './http-util.js';
 import { OriginMetrics } from './origin-metrics.js';
+import { pushedObjectProblem } from './object-rules.js';
 import { assertValidPath, MAX_URL_LENGTH, parseRequestPath } from './paths.js';
 import { LiveServe } from './live-serve.js';
 import { sanitizeLiveState } from './live-state.js';
@@ -73,6 +74,8 @@ export class Origin {
     if (typeof obj.contentType !== 'string' || !CONTENT_TYPE.test(obj.contentType)) {
       throw new CorralError('BAD_REQUEST', `bad content type for ${obj.path}`);
     }
+    const problem = pushedObjectProblem(obj.path, obj.kind, obj.contentType);
+    if (problem !== undefined) throw new CorralError('BAD_REQUEST', problem);
     if (obj.maxAgeS !== undefined && !(Number.isFinite(obj.maxAgeS) && obj.maxAgeS >= 0)) {
       throw new CorralError('BAD_REQUEST', `bad maxAgeS ${obj.maxAgeS} for ${obj.path}`);
     }

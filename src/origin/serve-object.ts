@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ifNoneMatchHits } from './etag.js';
-import { parseRange } from './range.js';
+import { ifRangeAllows, notModified } from '../http/conditional.js';
+import { headerString } from '../http/fields.js';
+import { contentRange, parseRange, unsatisfiedRange } from '../http/range.js';
 import type { StoredObject } from './types.js';
 
 /**
@@ -46,20 +47,20 @@ export function serveObject(
     'accept-ranges': 'bytes',
   };
 
-  if (notModified(req, obj.etag, obj.storedAt)) {
+  // RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only counts without it.
+  const h = req.headers;
+  if (notModified(headerString(h['if-none-match']), h['if-modified-since'], obj.etag, obj.storedAt)) {
     res.writeHead(304, common);
     res.end();
     return;
   }
 
-  const ifRange = req.headers['if-range'];
-  // If-Range: only honour the Range when the client's copy is this very version (RFC 9110 13.1.5).
-  const rangeAllowed = ifRange === undefined || ifRange === obj.etag || ifRange === lastModified;
-  const range = parseRange(rangeAllowed ? req.headers.range : undefined, size);
+  const rangeAllowed = ifRangeAllows(headerString(h['if-range']), obj.etag, lastModified);
+  const range = parseRange(rangeAllowed ? h.range : undefined, size);
   const typed = { ...common, 'content-type': obj.contentType, 'x-content-type-options': 'nosniff' };
 
   if (range.kind === 'unsatisfiable') {
-    res.writeHead(416, { ...common, 'content-range': `bytes */${size}`, 'content-length': 0 });
+    res.writeHead(416, { ...common, 'content-range': unsatisfiedRange(size), 'content-length': 0 });
     res.end();
     return;
   }
@@ -67,7 +68,7 @@ export function serveObject(
     const length = range.end - range.start + 1;
     res.writeHead(206, {
       ...typed,
-      'content-range': `bytes ${range.start}-${range.end}/${size}`,
+      'content-range': contentRange(range.start, range.end, size),
       'content-length': length,
     });
     res.end(head ? undefined : obj.body.subarray(range.start, range.end + 1));
@@ -75,15 +76,4 @@ export function serveObject(
   }
   res.writeHead(200, { ...typed, 'content-length': size });
   res.end(head ? undefined : obj.body);
-}
-
-/** RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only counts without it. */
-function notModified(req: IncomingMessage, etag: string, storedAt: number): boolean {
-  const inm = req.headers['if-none-match'];
-  if (inm !== undefined) return ifNoneMatchHits(inm, etag);
-  const ims = req.headers['if-modified-since'];
-  if (ims === undefined) return false;
-  const since = Date.parse(ims);
-  // HTTP dates have whole seconds; compare at that resolution.
-  return Number.isFinite(since) && Math.floor(storedAt / 1000) * 1000 <= since;
 }

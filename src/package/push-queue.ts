@@ -11,6 +11,8 @@ export class PushQueue {
   readonly #push: OriginPush;
   readonly #log: Logger;
   readonly #maxPending: number;
+  /** Who decides what a failed push means (the stream's error-action table); default: log it. */
+  onFailure: ((e: unknown, what: string) => void) | undefined;
   #tail: Promise<void> = Promise.resolve();
   #pending = 0;
   #failures = 0;
@@ -48,7 +50,13 @@ export class PushQueue {
       .then(op)
       .catch((e: unknown) => {
         this.#failures++;
-        this.#log.error({ err: describeError(e) }, `origin push failed: ${what}`);
+        try {
+          if (this.onFailure) this.onFailure(e, what);
+          else this.#log.error({ err: describeError(e) }, `origin push failed: ${what}`);
+        } catch (x) {
+          // A throwing handler must not break the chain: every later push would be skipped.
+          this.#log.error({ err: describeError(x) }, 'push failure handler threw');
+        }
       })
       .finally(() => {
         this.#pending--;

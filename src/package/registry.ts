@@ -3,7 +3,7 @@ import type { PublishRequest, PublishTarget } from '../ingest/types.js';
 import type { StreamSink } from '../media/types.js';
 import type { OriginPush } from '../origin/types.js';
 import type { Logger } from '../util/logger.js';
-import { CorralError } from '../util/errors.js';
+import { CorralError, describeError } from '../util/errors.js';
 import { TypedEmitter } from '../util/events.js';
 import { LiveStream, type TranscoderFactory } from './stream.js';
 import { PushQueue } from './push-queue.js';
@@ -125,7 +125,11 @@ export class Packager extends TypedEmitter<PackagerEvents> implements PublishTar
   }
 
   #finish(path: string, e: Entry): void {
-    e.stream.finish();
+    e.stream
+      .finish()
+      .catch((err: unknown) =>
+        this.#o.logger.warn({ err: describeError(err), stream: path }, 'stream end failed'),
+      );
     this.emit('streamEnded', { path });
     // Keep the ended playlist and its segments available for a while, then free everything.
     e.cleanupTimer = setTimeout(() => {
@@ -142,10 +146,12 @@ export class Packager extends TypedEmitter<PackagerEvents> implements PublishTar
     await Promise.all([...this.#streams.values()].map((e) => e.queue.drain()));
   }
 
-  close(): void {
+  /** Resolves once every stream's transcoders have exited, so no ffmpeg outlives the packager. */
+  async close(): Promise<void> {
     for (const e of this.#streams.values()) {
       clearTimeout(e.graceTimer);
       clearTimeout(e.cleanupTimer);
     }
+    await Promise.all([...this.#streams.values()].map((e) => e.stream.close()));
   }
 }

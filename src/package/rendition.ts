@@ -2,20 +2,14 @@ import type { PackageConfig } from '../config/schema.js';
 import type { MediaFrame } from '../media/types.js';
 import { writeInitSegment } from '../media/index.js';
 import { Segmenter, type SegmentMedia } from './segmenter.js';
-import type { PartEntry, RenditionReport, VariantEntry } from './playlist.js';
+import type { RenditionReport, VariantEntry } from './playlist.js';
 import { AudioClock, buildSegment } from './fragment.js';
 import type { SessionTracks } from './tracks.js';
 import type { PushQueue } from './push-queue.js';
 import type { CutLog } from './cut-log.js';
 import { PartBuilder, type PartMedia } from './parts.js';
-import { PlaylistWindow, partUri, type RenditionPosition } from './playlist-window.js';
-
-/**
- * leader: cuts on its own keyframes (the passthrough) and records the cuts; follower: a
- * transcoded rendition that cuts where the leader did; audio: the audio-only rendition, fed
- * the leader's finished parts and segments.
- */
-export type RenditionRole = 'leader' | 'follower' | 'audio';
+import { PlaylistWindow, type RenditionPosition } from './playlist-window.js';
+import type { RenditionRole } from './role.js';
 
 export interface SegmentEvent {
   rendition: string;
@@ -35,6 +29,7 @@ export interface RenditionDeps {
   now: () => number;
   onSegment: (e: SegmentEvent) => void;
   role: RenditionRole;
+  /** The leader's cuts: how long a segment this rendition missed was (listed as a gap). */
   cuts: CutLog;
   /** LL-HLS ("push" freshness): parts, hints, blocking-reload state. Absent: plain HLS ("ttl"). */
   lowLatency?: { partTargetS: number; reports: () => RenditionReport[] };
@@ -58,8 +53,6 @@ export class Rendition {
   #initCount = 0;
   /** The next number this rendition expects to list; a larger one means a gap. */
   #nextSeq = 0;
-  /** The leader numbers every segment it cuts, listed or dropped. */
-  #leaderSeq = 0;
   #openPts: number | undefined;
   /** moof sequence numbers must increase fragment after fragment, parts included. */
   #fragmentSeq = 1;
@@ -69,9 +62,6 @@ export class Rendition {
   #frameRate: number | undefined;
   /** No longer produced (the transcoder dropped it); kept so its numbering survives a revival. */
   retired = false;
-  /** Called with each part and segment the leader finishes (the stream feeds the audio rendition). */
-  onLeaderPart: ((media: PartMedia, msn: number) => void) | undefined;
-  onLeaderSegment: ((media: SegmentMedia, sequence: number) => void) | undefined;
 
   constructor(deps: RenditionDeps) {
     this.#d = deps;
@@ -99,22 +89,14 @@ export class Rendition {
     const c = this.#d.config;
     this.#tracks = tracks;
     this.#wallAt = wallAt;
-    const cuts = this.#d.cuts;
     this.#segmenter = new Segmenter(
-      {
-        targetMs: c.segmentTargetS * 1000,
-        maxMs: c.maxSegmentS * 1000,
-        follow:
-          this.#d.role === 'follower'
-            ? { nextCutAfter: (ms) => cuts.nextAfter(ms)?.startMs, toleranceMs: cuts.toleranceMs }
-            : undefined,
-      },
+      { targetMs: c.segmentTargetS * 1000, maxMs: c.maxSegmentS * 1000, follow: this.#d.role.follow() },
       tracks.video !== undefined,
     );
     if (this.#win.targetDurationS !== undefined) this.#segmenter.limitTo(this.#win.targetDurationS);
     const ll = this.#d.lowLatency;
     this.#parts =
-      ll && this.#d.role !== 'audio'
+      ll && this.#d.role.cutsParts
         ? new PartBuilder(ll.partTargetS * 1000, tracks.video !== undefined)
         : undefined;
     this.#audioClock = tracks.audio
@@ -128,7 +110,7 @@ export class Rendition {
       body: writeInitSegment(tracks.tracks),
     });
     this.#pendingDiscontinuity = this.#nextSeq > 0;
-    this.#win.ended = false;
+    this.#win.reopen();
     this.#openPts = undefined;
     if (tracks.video?.frameRate) this.#frameRate = tracks.video.frameRate;
   }
@@ -148,22 +130,18 @@ export class Rendition {
     }
   }
 
-  /**
-   * The segment being built gets its number as soon as it starts, so its parts can be named and
-   * hinted. The leader announces the cut right away: followers reach the same keyframe within
-   * their transcoding delay, well before the leader closes the segment a target duration later.
-   */
+  /** The segment being built gets its number as soon as it starts, so its parts can be named and hinted. */
   #trackOpenSegment(): void {
     const start = this.#segmenter?.openStartPts;
     if (start === undefined || start === this.#openPts) return;
     this.#openPts = start;
-    if (this.#d.role === 'leader') {
-      this.#d.cuts.record({ startMs: start, sequence: this.#leaderSeq });
-      this.#win.openMsn = this.#leaderSeq;
-    } else {
-      const cut = this.#d.cuts.at(start);
-      this.#win.openMsn = cut && cut.sequence >= this.#nextSeq ? cut.sequence : undefined;
-    }
+    this.#open(this.#d.role.segmentOpened(start, this.#nextSeq));
+  }
+
+  /** Open parts are named after the open number: another number starts them afresh. */
+  #open(msn: number | undefined): void {
+    if (msn !== this.#win.openMsn) this.#openBodies = [];
+    this.#win.open(msn);
   }
 
   /** The publisher left: close the partial segment so viewers get every frame we received. */
@@ -172,72 +150,56 @@ export class Rendition {
     if (seg) {
       const last = this.#parts?.closeAt(seg.startMs + seg.durationMs);
       if (last) this.#publishPart(last);
-      if (this.#d.role === 'leader') this.#d.cuts.close(seg.durationMs);
+      this.#d.role.sessionFlushed(seg);
       this.#emit(seg);
     }
     this.#parts?.reset();
     this.#segmenter = undefined;
-    this.#win.openMsn = undefined;
-    this.#win.openParts = [];
+    this.#win.closeOpen();
     this.#openBodies = [];
   }
 
-  /** Audio-only rendition: package the audio of a part the leader just finished. */
-  addLeaderPart(media: PartMedia, msn: number): void {
-    if (!this.#tracks || media.audio.length === 0) return;
-    this.#win.openMsn = msn;
-    this.#publishPart({ ...media, video: [], independent: true });
+  /** Package (what the role carries of) a part another rendition cut, under its number. */
+  mirrorPart(media: PartMedia, msn: number): void {
+    const kept = this.#tracks && this.#d.role.carry(media);
+    if (!kept) return;
+    this.#open(msn);
+    this.#publishPart(kept);
   }
 
-  /** Audio-only rendition: package the audio of a segment the leader just finished. */
-  addLeaderSegment(media: SegmentMedia, sequence: number): void {
-    if (!this.#tracks || media.audio.length === 0) return;
-    this.#publish({ ...media, video: [] }, sequence);
+  /** Package (what the role carries of) a segment another rendition cut, under its number. */
+  mirrorSegment(media: SegmentMedia, sequence: number): void {
+    const kept = this.#tracks && this.#d.role.carry(media);
+    if (kept) this.#publish(kept, sequence);
   }
 
   /** The stream is over for good: EXT-X-ENDLIST. */
   end(): void {
     this.endSession();
-    this.#win.ended = true;
-    if (this.#win.segments.length > 0) this.#pushPlaylist();
+    this.#win.end();
+    if (this.#win.segmentCount > 0) this.#pushPlaylist();
   }
 
   #publishPart(media: PartMedia): void {
     const msn = this.#win.openMsn;
     if (msn === undefined || !this.#tracks || this.#d.queue.full) return;
     const body = buildSegment(this.#fragmentSeq++, media, this.#tracks, this.#audioClock);
-    const entry: PartEntry = {
-      durationS: media.durationMs / 1000,
-      uri: partUri(msn, this.#win.openParts.length),
-      independent: media.independent,
-    };
+    const entry = this.#win.addPart(media.durationMs / 1000, media.independent);
     this.#d.queue.put({ path: this.#d.basePath + entry.uri, kind: 'part', contentType: 'video/mp4', body });
-    this.#win.openParts.push(entry);
     this.#openBodies.push(body);
-    if (this.#d.role === 'leader') this.onLeaderPart?.(media, msn);
+    this.#d.role.partPublished(media, msn);
     this.#pushPlaylist();
   }
 
   #emit(media: SegmentMedia): void {
     if (media.durationMs <= 0) return;
-    if (this.#d.role === 'leader') {
-      const seq = this.#leaderSeq++;
-      if (this.#publish(media, seq)) this.onLeaderSegment?.(media, seq);
+    const seq = this.#d.role.numberFor(media, this.#nextSeq);
+    if (seq === undefined) {
+      this.#win.dropOpenParts();
+      this.#openBodies = [];
       return;
     }
-    // A follower publishes only segments that start where the leader cut, under the leader's
-    // number; anything else (a transcoder warming up mid-GOP) would break alignment.
-    const cut = this.#d.cuts.at(startPts(media));
-    if (!cut || cut.sequence < this.#nextSeq) {
-      this.#resetOpen();
-      return;
-    }
-    this.#publish(media, cut.sequence);
-  }
-
-  #resetOpen(): void {
-    this.#win.openParts = [];
-    this.#openBodies = [];
+    if (this.#publish(media, seq)) this.#d.role.segmentPublished(media, seq);
   }
 
   /** Mux, push and list one segment under `seq`. Returns false when it had to be dropped. */
@@ -245,21 +207,19 @@ export class Rendition {
     const tracks = this.#tracks!;
     const durationS = media.durationMs / 1000;
     if (this.#win.targetDurationS === undefined) {
-      // Fixed by the first segment: RFC 8216 forbids TARGETDURATION changing later, so later
-      // segments are held within it (the segmenter forces a cut past it).
-      this.#win.targetDurationS = Math.max(
-        Math.ceil(this.#d.config.segmentTargetS),
-        Math.round(durationS),
-        1,
+      // Fixed by the first segment; later segments are held within it (the segmenter forces a
+      // cut past it).
+      const fixed = this.#win.fixTargetDuration(
+        Math.max(Math.ceil(this.#d.config.segmentTargetS), Math.round(durationS), 1),
       );
-      this.#segmenter?.limitTo(this.#win.targetDurationS);
+      this.#segmenter?.limitTo(fixed);
     }
-    const parts = this.#win.openParts;
+    const parts = this.#win.takeOpenParts(seq);
     const partBodies = this.#openBodies;
-    this.#resetOpen();
+    this.#openBodies = [];
     // The next segment normally carries the next number; announcing it now lets this very
     // playlist hint the next segment's first part (#trackOpenSegment corrects it if not).
-    this.#win.openMsn = seq + 1;
+    this.#open(seq + 1);
     if (this.#d.queue.full) {
       // The origin is not keeping up: drop this segment rather than queue without bound; the
       // number stays taken (listed as a gap) so every rendition keeps the same numbering.
@@ -278,20 +238,22 @@ export class Rendition {
     if (!this.#frameRate && media.video.length > 1) {
       this.#frameRate = Math.round((media.video.length * 1000 * 1000) / media.durationMs) / 1000;
     }
-    this.#win.segments.push({
-      sequence: seq,
-      durationS,
-      uri,
-      programDateTime: Math.round(this.#wallAt!(media.startMs)),
-      mapUri: this.#mapUri,
-      discontinuity: this.#pendingDiscontinuity,
-      ...(parts.length > 0 ? { parts } : {}),
-    });
+    const now = this.#d.now();
+    this.#win.append(
+      {
+        sequence: seq,
+        durationS,
+        uri,
+        programDateTime: Math.round(this.#wallAt!(media.startMs)),
+        mapUri: this.#mapUri,
+        discontinuity: this.#pendingDiscontinuity,
+        ...(parts.length > 0 ? { parts } : {}),
+      },
+      now,
+    );
     this.#pendingDiscontinuity = false;
     this.#bitrates.push((body.length * 8) / durationS);
     if (this.#bitrates.length > 30) this.#bitrates.shift();
-    const now = this.#d.now();
-    this.#win.trim(now, this.#mapUri);
     this.#pushPlaylist();
     for (const path of this.#win.due(now)) this.#d.queue.remove(path);
     this.#d.onSegment({
@@ -309,23 +271,27 @@ export class Rendition {
    * EXT-X-GAP so the media sequence stays aligned with the other renditions.
    */
   #fillGap(seq: number, startMs: number): void {
-    if (this.#win.segments.length === 0 && this.#nextSeq === 0) return;
+    if (this.#win.segmentCount === 0 && this.#nextSeq === 0) return;
     const missing = Math.min(seq - this.#nextSeq, this.#d.config.windowSegments);
     if (missing <= 0) return;
-    const last = this.#win.segments[this.#win.segments.length - 1];
+    const last = this.#win.lastSegment;
+    const now = this.#d.now();
     let pdt = last ? last.programDateTime + last.durationS * 1000 : this.#wallAt!(startMs);
     for (let s = seq - missing; s < seq; s++) {
       const durationS =
         (this.#d.cuts.bySequence(s)?.durationMs ?? this.#d.config.segmentTargetS * 1000) / 1000;
-      this.#win.segments.push({
-        sequence: s,
-        durationS,
-        uri: `seg-${s}.m4s`,
-        programDateTime: Math.round(pdt),
-        mapUri: this.#mapUri,
-        discontinuity: false,
-        gap: true,
-      });
+      this.#win.append(
+        {
+          sequence: s,
+          durationS,
+          uri: `seg-${s}.m4s`,
+          programDateTime: Math.round(pdt),
+          mapUri: this.#mapUri,
+          discontinuity: false,
+          gap: true,
+        },
+        now,
+      );
       pdt += durationS * 1000;
     }
     // The media after a gap follows a hole in the timeline.
@@ -333,7 +299,7 @@ export class Rendition {
   }
 
   #pushPlaylist(): void {
-    if (this.#win.segments.length === 0 && this.#win.openParts.length === 0) return;
+    if (this.#win.segmentCount === 0 && this.#win.openPartCount === 0) return;
     const ll = this.#d.lowLatency;
     // Half a target duration at most, so a cache never hides a whole new segment (RFC 8216
     // 6.2.2 spirit; the LL-HLS server profile asks the same for non-blocking requests).
@@ -368,10 +334,4 @@ export class Rendition {
     if (tracks.video && this.#frameRate) v.frameRate = this.#frameRate;
     return v;
   }
-}
-
-/** Renditions align on presentation time: a source with B-frames has dts = pts - cts. */
-function startPts(media: SegmentMedia): number {
-  const first = media.video[0];
-  return first ? first.dts + first.cts : media.startMs;
 }

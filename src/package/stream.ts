@@ -2,37 +2,25 @@ import type { AacConfig, H264Config, MediaFrame, StreamSink } from '../media/typ
 import type { PackageConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import { describeError } from '../util/errors.js';
-import { Rendition, type RenditionRole, type SegmentEvent } from './rendition.js';
+import { Rendition, type SegmentEvent } from './rendition.js';
+import type { RenditionRole } from './role.js';
+import { LeaderRole } from './role-leader.js';
+import { FollowerRole } from './role-follower.js';
+import { AudioRole } from './role-audio.js';
 import { describeTracks } from './tracks.js';
 import { renderMultivariantPlaylist, type RenditionReport, type VariantEntry } from './playlist.js';
 import type { PushQueue } from './push-queue.js';
 import { CutLog } from './cut-log.js';
+import { ERROR_ACTIONS, pushProblem, transcoderProblem, type StreamProblem } from './error-actions.js';
+import type { StreamTranscoder, TranscoderFactory } from './transcoder-port.js';
 
-/** What the stream needs from a transcoder: fed the leader's media, it feeds follower sinks. */
-export interface StreamTranscoder {
-  start(video: H264Config, audio: AacConfig | undefined): void;
-  frame(f: MediaFrame): void;
-  stop(): Promise<void>;
-}
-
-export interface TranscoderHooks {
-  /** A sink for one transcoded rung's output (a follower rendition). */
-  outputFor(rung: string): StreamSink;
-  /** The transcoder now produces only these rungs (it degraded): retire the others. */
-  rungsChanged(rungs: string[]): void;
-}
-
-/** Makes a transcoder for one publisher session, or undefined when there is nothing to make. */
-export type TranscoderFactory = (
-  streamPath: string,
-  hooks: TranscoderHooks,
-  source: { width: number; height: number },
-) => StreamTranscoder | undefined;
+export type { StreamTranscoder, TranscoderFactory, TranscoderHooks } from './transcoder-port.js';
 
 export interface LiveStreamDeps {
   /** "live/demo": the stream's path at the origin. */
   path: string;
   config: PackageConfig;
+  /** This stream's pushes; the stream takes over deciding what a failed push means. */
   queue: PushQueue;
   log: Logger;
   now: () => number;
@@ -40,6 +28,15 @@ export interface LiveStreamDeps {
   transcoders?: TranscoderFactory;
   /** Package the source audio alone as an audio-only rendition. */
   audioOnly?: boolean;
+}
+
+/** What the stream can do to the publisher session in progress when the error table says so. */
+interface SessionControl {
+  /** Stop packaging this session's media (endStream). */
+  halt(): void;
+  /** Stop this session's transcoder, if `t` is still it (dropRenditions). */
+  dropTranscoder(t: StreamTranscoder): void;
+  stopTranscoder(): void;
 }
 
 const LEADER = 'src';
@@ -60,30 +57,35 @@ export class LiveStream {
   #timelineEnd = 0;
   /** Stream-timeline ms -> wall clock, for the current session (followers share it). */
   #wallAt: (ms: number) => number = () => 0;
+  #current: SessionControl | undefined;
+  /** Transcoders still exiting: closing the stream waits for them so no ffmpeg outlives it. */
+  readonly #stopping = new Set<Promise<void>>();
   sessions = 0;
 
   constructor(deps: LiveStreamDeps) {
     this.#d = deps;
-    const leader = this.#rendition(LEADER, 'leader');
-    if (deps.audioOnly ?? true) {
-      const audio = this.#rendition(AUDIO, 'audio');
-      leader.onLeaderSegment = (media, seq) => audio.addLeaderSegment(media, seq);
-      leader.onLeaderPart = (media, msn) => audio.addLeaderPart(media, msn);
-    }
+    deps.queue.onFailure = (e, what) => this.#act(pushProblem(e), describeError(e), { what });
+    let audio: Rendition | undefined;
+    const leaderRole = new LeaderRole(this.#cuts, {
+      part: (media, msn) => audio?.mirrorPart(media, msn),
+      segment: (media, seq) => audio?.mirrorSegment(media, seq),
+    });
+    this.#rendition(LEADER, () => leaderRole);
+    if (deps.audioOnly ?? true) audio = this.#rendition(AUDIO, () => new AudioRole());
   }
 
   get path(): string {
     return this.#d.path;
   }
 
-  #rendition(name: string, role: RenditionRole): Rendition {
+  #rendition(name: string, role: () => RenditionRole): Rendition {
     let r = this.#renditions.get(name);
     if (!r) {
       const freshness = this.#d.config.streams[this.#d.path]?.freshness ?? this.#d.config.freshness;
       r = new Rendition({
         basePath: `${this.#d.path}/${name}/`,
         name,
-        role,
+        role: role(),
         cuts: this.#cuts,
         config: this.#d.config,
         queue: this.#d.queue,
@@ -97,6 +99,29 @@ export class LiveStream {
       this.#renditions.set(name, r);
     }
     return r;
+  }
+
+  /** Apply the error-action table's row for `problem`. */
+  #act(
+    problem: StreamProblem,
+    err: string,
+    fields: Record<string, unknown> = {},
+    target?: { session: SessionControl; transcoder: StreamTranscoder },
+  ): void {
+    const rule = ERROR_ACTIONS[problem];
+    this.#d.log[rule.level]({ ...fields, err, problem, action: rule.action }, rule.says);
+    switch (rule.action) {
+      case 'dropRenditions':
+        if (target) target.session.dropTranscoder(target.transcoder);
+        this.#retireExcept([]);
+        return;
+      case 'endStream':
+        this.#current?.halt();
+        return;
+      case 'restart':
+      case 'logAndContinue':
+        return;
+    }
   }
 
   /** EXT-X-RENDITION-REPORT for every other live rendition, so players can switch without a reload. */
@@ -113,7 +138,7 @@ export class LiveStream {
 
   /** A sink for one transcoder output: a follower rendition on the stream's timeline. */
   #followerSink(rung: string): StreamSink {
-    const r = this.#rendition(rung, 'follower');
+    const r = this.#rendition(rung, () => new FollowerRole(this.#cuts));
     let video: H264Config | undefined;
     let audio: AacConfig | undefined;
     let started = false;
@@ -131,7 +156,7 @@ export class LiveStream {
           try {
             r.startSession(describeTracks(video, audio), (ms) => this.#wallAt(ms));
           } catch (e) {
-            this.#d.log.error({ err: describeError(e), rung }, 'transcoder output rejected');
+            this.#act('badTranscodedMedia', describeError(e), { rung });
             return;
           }
           started = true;
@@ -145,10 +170,10 @@ export class LiveStream {
     };
   }
 
-  /** Rungs the transcoder no longer makes leave the multivariant playlist and end their own. */
+  /** Renditions the transcoder no longer makes leave the multivariant playlist and end their own. */
   #retireExcept(rungs: string[]): void {
     for (const r of this.#renditions.values()) {
-      if (r.role === 'follower' && !rungs.includes(r.name) && !r.retired) {
+      if (r.role.transcoded && !rungs.includes(r.name) && !r.retired) {
         r.end();
         r.retired = true;
         this.#d.log.warn({ rung: r.name }, 'rendition retired: the transcoder dropped it');
@@ -173,42 +198,64 @@ export class LiveStream {
     const stopTranscoder = () => {
       const t = transcoder;
       transcoder = undefined;
-      t?.stop().catch((e: unknown) => this.#d.log.warn({ err: describeError(e) }, 'transcoder stop failed'));
+      if (t) this.#stopTranscoder(t);
     };
+    const control: SessionControl = {
+      halt: () => {
+        if (failed) return;
+        failed = true;
+        stopTranscoder();
+        leader.endSession();
+        audioOnly?.endSession();
+      },
+      dropTranscoder: (t) => {
+        if (t === transcoder) stopTranscoder();
+      },
+      stopTranscoder,
+    };
+    this.#current = control;
     const start = () => {
       const tracks = describeTracks(video, audio);
       leader.startSession(tracks, (ms) => this.#wallAt(ms));
       if (audioOnly && audio)
         audioOnly.startSession(describeTracks(undefined, audio), (ms) => this.#wallAt(ms));
       if (video && tracks.video && this.#d.transcoders) {
-        transcoder = this.#d.transcoders(
+        // Filled once the factory returns; a report made before that has nothing to stop yet.
+        const made: { t?: StreamTranscoder } = {};
+        made.t = this.#d.transcoders(
           this.#d.path,
           {
             outputFor: (rung) => this.#followerSink(rung),
             rungsChanged: (rungs) => this.#retireExcept(rungs),
+            problem: (kind, detail) =>
+              this.#act(
+                transcoderProblem(kind),
+                detail,
+                {},
+                made.t && { session: control, transcoder: made.t },
+              ),
           },
           tracks.video,
         );
-        transcoder?.start(video, audio);
+        transcoder = made.t;
+        made.t?.start(video, audio);
       }
       started = true;
+    };
+    const begin = (): boolean => {
+      try {
+        start();
+        return true;
+      } catch (e) {
+        this.#act('badSourceMedia', describeError(e));
+        return false;
+      }
     };
     const restart = () => {
       stopTranscoder();
       leader.endSession();
       audioOnly?.endSession();
-      try {
-        start();
-      } catch (e) {
-        fail(e);
-      }
-    };
-    const fail = (e: unknown) => {
-      failed = true;
-      this.#d.log.error(
-        { err: describeError(e) },
-        'stream media rejected; waiting for the publisher to leave',
-      );
+      begin();
     };
     return {
       videoConfig: (cfg) => {
@@ -233,14 +280,7 @@ export class LiveStream {
           const base = this.#timelineEnd;
           this.#wallAt = (ms) => wall0 + (ms - base);
         }
-        if (!started) {
-          try {
-            start();
-          } catch (e) {
-            fail(e);
-            return;
-          }
-        }
+        if (!started && !begin()) return;
         const shifted = { ...f, dts: f.dts + offset };
         lastEnd = Math.max(lastEnd, shifted.dts);
         leader.frame(shifted);
@@ -250,6 +290,7 @@ export class LiveStream {
         stopTranscoder();
         leader.endSession();
         audioOnly?.endSession();
+        if (this.#current === control) this.#current = undefined;
         // Leave a frame's worth of room so the next session's first frame is strictly later.
         this.#timelineEnd = lastEnd + 40;
         onEnd(reason);
@@ -257,9 +298,24 @@ export class LiveStream {
     };
   }
 
+  #stopTranscoder(t: StreamTranscoder): void {
+    const stopped: Promise<void> = t
+      .stop()
+      .catch((e: unknown) => this.#d.log.warn({ err: describeError(e) }, 'transcoder stop failed'))
+      .finally(() => this.#stopping.delete(stopped));
+    this.#stopping.add(stopped);
+  }
+
   /** No publisher came back within the grace period: the stream ends for viewers. */
-  finish(): void {
+  finish(): Promise<void> {
     for (const r of this.#renditions.values()) r.end();
+    return this.close();
+  }
+
+  /** Stop the publishing session's transcoder and wait until every transcoder has exited. */
+  async close(): Promise<void> {
+    this.#current?.stopTranscoder();
+    while (this.#stopping.size > 0) await Promise.all([...this.#stopping]);
   }
 
   #onSegment(e: SegmentEvent): void {
@@ -269,7 +325,7 @@ export class LiveStream {
 
   #pushMultivariant(): void {
     const variants: VariantEntry[] = [];
-    const order = [...this.#renditions.values()].sort((a, b) => rank(a) - rank(b));
+    const order = [...this.#renditions.values()].sort((a, b) => a.role.rank - b.role.rank);
     for (const r of order) {
       if (r.retired) continue;
       const v = r.variant(`${r.name}/index.m3u8`);
@@ -290,13 +346,6 @@ export class LiveStream {
       maxAgeS: 1,
     });
   }
-}
-
-/** Passthrough first (players start on the first entry), then transcoded rungs, audio-only last. */
-function rank(r: Rendition): number {
-  if (r.role === 'leader') return 0;
-  if (r.role === 'audio') return 2;
-  return 1;
 }
 
 function movedEnough(prev: string, next: string): boolean {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../util/logger.js';
-import { parseAudioTag, parseVideoTag } from '../ingest/flv.js';
+import { parseAudioTag, parseVideoTag } from '../media/flv-tags.js';
 import { FLV_TAG_AUDIO, FLV_TAG_VIDEO, FlvReader, type FlvTag } from '../media/flv-container.js';
 import type { StreamSink } from '../media/types.js';
 import { describeError } from '../util/errors.js';

@@ -2,10 +2,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import { startTestServer, getText, until, type TestServer } from '../helpers/server.js';
-import { FFMPEG, testPatternArgs } from '../helpers/ffmpeg.js';
-import { parseMultivariant } from '../helpers/hls.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { startTestServer, getText, until, type TestServer } from '../support/server.js';
+import { FFMPEG, testPatternArgs } from '../support/ffmpeg.js';
+import { parseMultivariant } from '../support/hls.js';
+import { launchBrowser } from '../support/browser.js';
 
 interface PlayerState {
   playing: boolean;

@@ -1,9 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startTestServer, getText, until, type TestServer } from '../helpers/server.js';
-import { FFMPEG, probe, testPatternArgs } from '../helpers/ffmpeg.js';
-import { checkMediaPlaylist, parseMediaPlaylist, parseMultivariant } from '../helpers/hls.js';
+import { startTestServer, getText, until, type TestServer } from '../support/server.js';
+import { FFMPEG, probe, testPatternArgs } from '../support/ffmpeg.js';
+import { checkMediaPlaylist, parseMediaPlaylist, parseMultivariant } from '../support/hls.js';
 import { readMediaSegment } from '../../src/media/index.js';
 import { liveChildCount, liveChildPids } from '../../src/transcode/children.js';
 

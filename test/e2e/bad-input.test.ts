@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import http from 'node:http';
-import { startTestServer, until, type TestServer } from '../helpers/server.js';
-import { FFMPEG, publish, testPatternArgs } from '../helpers/ffmpeg.js';
-import { parseMediaPlaylist } from '../helpers/hls.js';
+import { startTestServer, until, type TestServer } from '../support/server.js';
+import { FFMPEG, publish, testPatternArgs } from '../support/ffmpeg.js';
+import { parseMediaPlaylist } from '../support/hls.js';
 
 /** Send raw bytes, resolve when the server closes the connection (bounded). */
 function sendAndWaitClose(port: number, bytes: Buffer, timeoutMs = 15_000): Promise<'closed'> {

@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { run } from '../helpers/ffmpeg.js';
-import { freePort } from '../helpers/net.js';
+import { run } from '../support/ffmpeg.js';
+import { freePort } from '../support/net.js';
 
 const BIN = fileURLToPath(new URL('../../bin/corral', import.meta.url));
 

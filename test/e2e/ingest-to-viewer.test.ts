@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, getText, until, type TestServer } from '../helpers/server.js';
-import { publish, probe, decode } from '../helpers/ffmpeg.js';
-import { checkMediaPlaylist, parseMediaPlaylist, parseMultivariant } from '../helpers/hls.js';
+import { startTestServer, getText, until, type TestServer } from '../support/server.js';
+import { publish, probe, decode } from '../support/ffmpeg.js';
+import { checkMediaPlaylist, parseMediaPlaylist, parseMultivariant } from '../support/hls.js';
 import { readMediaSegment } from '../../src/media/index.js';
 
 /**

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import { HttpPush } from '../../src/origin/index.js';
 import type { PlaylistState } from '../../src/origin/types.js';
-import { freePort } from '../helpers/net.js';
-import { until } from '../helpers/server.js';
+import { freePort } from '../support/net.js';
+import { until } from '../support/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/corral', import.meta.url));
 const VIEWERS = 10_000;

@@ -1,9 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startTestServer, getText, until, type TestServer } from '../helpers/server.js';
-import { FFMPEG, testPatternArgs } from '../helpers/ffmpeg.js';
-import { checkLowLatency, checkMediaPlaylist, parseLowLatency, parseMediaPlaylist } from '../helpers/hls.js';
+import { startTestServer, getText, until, type TestServer } from '../support/server.js';
+import { FFMPEG, testPatternArgs } from '../support/ffmpeg.js';
+import { checkLowLatency, checkMediaPlaylist, parseLowLatency, parseMediaPlaylist } from '../support/hls.js';
 
 /** LL-HLS playlists as players see them through the viewer port, checked against the draft's rules. */
 describe('LL-HLS playlist conformance (push freshness)', () => {

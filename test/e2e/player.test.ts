@@ -2,9 +2,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Browser } from 'playwright-core';
-import { startTestServer, until, type TestServer } from '../helpers/server.js';
-import { FFMPEG, testPatternArgs } from '../helpers/ffmpeg.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { startTestServer, until, type TestServer } from '../support/server.js';
+import { FFMPEG, testPatternArgs } from '../support/ffmpeg.js';
+import { launchBrowser } from '../support/browser.js';
 
 interface PlayerState {
   stream: string | null;

@@ -6,9 +6,9 @@ import { HttpPush } from '../../src/origin/index.js';
 import { CacheNode } from '../../src/cache/index.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { publish } from '../helpers/ffmpeg.js';
-import { until } from '../helpers/server.js';
-import { checkMediaPlaylist, parseMediaPlaylist } from '../helpers/hls.js';
+import { publish } from '../support/ffmpeg.js';
+import { until } from '../support/server.js';
+import { checkMediaPlaylist, parseMediaPlaylist } from '../support/hls.js';
 
 /** Packager and origin on different "machines": the same media path over authenticated HTTP PUT. */
 describe('ingest pushing to a separate origin over HTTP', () => {

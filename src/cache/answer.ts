@@ -1,0 +1,80 @@
+import type { IncomingMessage } from 'node:http';
+import { headerString } from '../http/fields.js';
+import type { Clock } from '../util/clock.js';
+import { objectHeaders, syntheticEntry, type Entry } from './entry.js';
+import type { CacheMonitor } from './monitor.js';
+import { serveEntry } from './serve.js';
+import { upstreamRequestHeaders, type Fetcher } from './upstream.js';
+import type { Answerer, CacheResult, DoneFn, Waiter } from './waiter.js';
+
+/**
+ * Answers waiters over HTTP: from an entry (serve.ts), or outside the cache with a request of
+ * their own (credentials, or an upstream answer that is not for sharing).
+ */
+export class HttpAnswerer implements Answerer {
+  readonly #name: string;
+  readonly #upstream: Fetcher;
+  readonly #monitor: CacheMonitor;
+  readonly #clock: Clock;
+  readonly #done: DoneFn;
+
+  constructor(name: string, upstream: Fetcher, monitor: CacheMonitor, clock: Clock, done: DoneFn) {
+    this.#name = name;
+    this.#upstream = upstream;
+    this.#monitor = monitor;
+    this.#clock = clock;
+    this.#done = done;
+  }
+
+  deliver(w: Waiter, e: Entry, result: CacheResult): void {
+    serveEntry(w, e, this.#name, result, this.#done, this.#clock.now());
+  }
+
+  passThrough(w: Waiter): void {
+    const headers = upstreamRequestHeaders(w.req.headers, false, this.#name, w.req.socket.remoteAddress);
+    let answered = false;
+    const handle = this.#upstream.get(
+      w.req.method === 'HEAD' ? 'HEAD' : 'GET',
+      w.req.url!,
+      headers,
+      (up) => {
+        answered = true;
+        this.#monitor.upstreamStatus(String(up.statusCode));
+        this.direct(w, up);
+      },
+      () => {
+        answered = true;
+        this.#monitor.upstreamStatus('error');
+        const e = syntheticEntry(502, 'upstream unreachable', 'no-store', this.#clock.now());
+        this.deliver(w, e, 'ERROR');
+      },
+    );
+    w.res.once('close', () => {
+      if (!answered) handle.abort();
+    });
+  }
+
+  direct(w: Waiter, up: IncomingMessage): void {
+    const res = w.res;
+    if (res.destroyed) return void up.destroy();
+    const h = objectHeaders(up.headers);
+    const cl = headerString(up.headers['content-length']);
+    if (cl !== undefined) h['content-length'] = cl;
+    if (up.headers.age !== undefined) h.age = up.headers.age;
+    const upX = headerString(up.headers['x-cache']);
+    h['x-cache'] = `${this.#name} PASS${upX === undefined ? '' : `, ${upX}`}`;
+    res.writeHead(up.statusCode ?? 502, h);
+    let bytes = 0;
+    up.on('data', (c: Buffer) => (bytes += c.length));
+    up.on('error', () => res.destroy());
+    up.on('aborted', () => res.destroy());
+    up.on('end', () => {
+      if (!up.complete) res.destroy();
+    });
+    res.on('close', () => {
+      if (!up.complete) up.destroy();
+      this.#done(w, 'PASS', bytes);
+    });
+    up.pipe(res);
+  }
+}

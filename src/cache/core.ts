@@ -1,0 +1,202 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Clock } from '../util/clock.js';
+import { inSwrWindow, isFresh, syntheticEntry, usableMs, varyKeyOf, type Entry } from './entry.js';
+import { Flight, type FlightDeps, type FlightOwner, type FlightSettings } from './flight.js';
+import type { Grant } from './link.js';
+import { LiveRules } from './live.js';
+import type { CacheMonitor } from './monitor.js';
+import { MemoryStore } from './store.js';
+import { PEER_HOPS, type Fetcher } from './upstream.js';
+import type { Answerer, Waiter } from './waiter.js';
+
+/** A request passes at most this many workers before one fetches upstream regardless of leases. */
+export const MAX_HOPS = 2;
+
+export interface CoreSettings extends FlightSettings {
+  /** Byte budget of the object store. */
+  readonly maxBytes: number;
+  /** Live rules: hold requests at most this many sequence numbers beyond the newest listed... */
+  readonly futureMaxAhead: number;
+  /** ...for at most this many target durations. */
+  readonly futureHoldFactor: number;
+}
+
+/** Multi-worker mode (ClusterLink): who fetches a key for the whole node. */
+export interface Leases {
+  lease(url: string): Promise<Grant>;
+  /** The owner worker as a fetch source. */
+  peer(port: number): Fetcher;
+  /** An object this worker owns was stored and stays usable `ms` more. */
+  kept(url: string, ms: number): void;
+}
+
+export interface CoreDeps {
+  readonly clock: Clock;
+  readonly upstream: Fetcher;
+  readonly answer: Answerer;
+  readonly monitor: CacheMonitor;
+  readonly leases?: Leases | undefined;
+}
+
+function keyOf(url: string, varyKey: string): string {
+  return varyKey === '' ? url : `${url}\n${varyKey}`;
+}
+
+/**
+ * The lookup side of one cache node, with no HTTP server in it: store, single flights, RFC 9111
+ * freshness and the live rules. Requests come in as waiters through lookup(); answers leave
+ * through the Answerer. The same core runs behind the HTTP front (index.ts), in tests on a fake
+ * clock with an in-memory upstream, and in the simulator.
+ */
+export class CacheCore implements FlightOwner {
+  readonly store: MemoryStore;
+  readonly live: LiveRules;
+  readonly #clock: Clock;
+  readonly #monitor: CacheMonitor;
+  readonly #answer: Answerer;
+  readonly #leases: Leases | undefined;
+  readonly #flights = new Map<string, Flight>();
+  /** Shared by every flight: one object per node, not per miss. */
+  readonly #flightDeps: FlightDeps;
+  /** Bound once: lookup() runs per request and a closure per held request is enough. */
+  readonly #afterHoldFn = (held: { w: Waiter; appeared: boolean }) => this.#afterHold(held);
+
+  constructor(settings: CoreSettings, deps: CoreDeps) {
+    this.#clock = deps.clock;
+    this.#monitor = deps.monitor;
+    this.#answer = deps.answer;
+    this.#leases = deps.leases;
+    this.store = new MemoryStore(settings.maxBytes, settings.maxObjectBytes);
+    this.live = new LiveRules({
+      maxAhead: settings.futureMaxAhead,
+      holdFactor: settings.futureHoldFactor,
+      clock: deps.clock,
+      onHoldOutcome: (outcome) => deps.monitor.holdOutcome(outcome),
+      refresh: (playlistUrl) => this.#refreshPlaylist(playlistUrl),
+    });
+    this.#flightDeps = {
+      settings: {
+        name: settings.name,
+        holdTimeoutMs: settings.holdTimeoutMs,
+        maxAttempts: settings.maxAttempts,
+        maxObjectBytes: settings.maxObjectBytes,
+      },
+      clock: deps.clock,
+      upstream: deps.upstream,
+      answer: deps.answer,
+      owner: this,
+      live: this.live,
+      monitor: deps.monitor,
+    };
+  }
+
+  /** In-flight fetches right now (tests and the simulator watch this). */
+  get flights(): number {
+    return this.#flights.size;
+  }
+
+  /** Answer one cacheable GET or HEAD: from the store, by joining a flight, or by starting one. */
+  lookup(w: Waiter): void {
+    const url = w.req.url!;
+    const key = keyOf(url, varyKeyOf(this.store.varyOf(url), w.req.headers));
+    const e = this.store.get(key);
+    let stale: Entry | undefined;
+    if (e !== undefined) {
+      const now = this.#clock.now();
+      if (isFresh(e, now)) return this.#answer.deliver(w, e, 'HIT');
+      if (inSwrWindow(e, now)) {
+        this.#answer.deliver(w, e, 'STALE');
+        if (!this.#flights.has(key))
+          this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, e, undefined);
+        return;
+      }
+      stale = e;
+    }
+    const f = this.#flights.get(key);
+    if (f !== undefined) {
+      w.result = 'COALESCED';
+      return f.join(w);
+    }
+    // Live rule: a segment a little beyond the newest listed one is held until a playlist lists it.
+    if (this.live.maybeHold(url, w, this.#afterHoldFn)) {
+      this.#monitor.parked(1);
+      return;
+    }
+    this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, stale, w);
+  }
+
+  #afterHold(held: { w: Waiter; appeared: boolean }): void {
+    this.#monitor.parked(-1);
+    if (held.w.res.destroyed) return;
+    if (held.appeared) return this.lookup(held.w);
+    const e = syntheticEntry(404, 'not yet available', 'no-store', this.#clock.now());
+    this.#answer.deliver(held.w, e, 'HELD');
+  }
+
+  #startFlight(
+    url: string,
+    key: string,
+    headers: IncomingHttpHeaders,
+    clientIp: string | undefined,
+    stale: Entry | undefined,
+    w: Waiter | undefined,
+  ): void {
+    const f = new Flight(this.#flightDeps, url, key, headers, clientIp, stale);
+    this.#flights.set(key, f);
+    if (w !== undefined) f.join(w);
+    const hops = Number(headers[PEER_HOPS] ?? 0);
+    if (this.#leases === undefined || !(hops < MAX_HOPS)) f.start();
+    else this.#leaseAndStart(this.#leases, f, hops);
+  }
+
+  /**
+   * Multi-worker single flight: the flight exists (later requests in this worker join it) while
+   * the primary says who fetches. The lease is per URL, so all variants of a URL have one owner,
+   * which coalesces them per full key like a single-process node.
+   */
+  #leaseAndStart(leases: Leases, f: Flight, hops: number): void {
+    leases.lease(f.url).then(
+      (g) => (g.own ? f.start() : f.start(leases.peer(g.peerPort), hops + 1)),
+      () => f.start(),
+    );
+  }
+
+  /** Fetch a playlist in the background (coalesced with viewers' own requests for it). */
+  #refreshPlaylist(url: string): void {
+    const key = keyOf(url, '');
+    if (this.#flights.has(key)) return;
+    const e = this.store.get(key);
+    if (e !== undefined && isFresh(e, this.#clock.now())) return;
+    this.#startFlight(url, key, {}, undefined, e, undefined);
+  }
+
+  // ---- FlightOwner ----
+
+  keep(url: string, e: Entry): void {
+    this.store.set(url, keyOf(url, e.varyKey), e);
+    this.#leases?.kept(url, usableMs(e, this.#clock.now()));
+  }
+
+  drop(url: string, e: Entry): void {
+    this.store.deleteIf(keyOf(url, e.varyKey), e);
+  }
+
+  finished(f: Flight): void {
+    if (this.#flights.get(f.key) === f) this.#flights.delete(f.key);
+  }
+
+  relead(f: Flight): void {
+    const leases = this.#leases;
+    if (leases === undefined) return f.start();
+    // Backing off gives the primary time to see the dead owner exit and drop its leases.
+    this.#clock.setTimeout(() => this.#leaseAndStart(leases, f, 0), 25 << Math.min(f.releads, 5));
+  }
+
+  /** The node is closing: parked requests are cut, timers stopped, the store emptied. */
+  close(): void {
+    for (const f of this.#flights.values()) f.abort();
+    this.#flights.clear();
+    this.live.close();
+    this.store.clear();
+  }
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, it } from 'node:test';
+import { FakeClock } from '../util/fake-clock.js';
+import { SharedBody } from './body.js';
+import { createEntry, type Entry } from './entry.js';
+import { LiveRules, type Held } from './live.js';
+import type { Waiter } from './waiter.js';
+
+const URL_ = '/live/a/index.m3u8';
+
+function playlist(first: number, count: number, target = 2, maxAge = 60): Entry {
+  const lines = ['#EXTM3U', `#EXT-X-TARGETDURATION:${target}`, `#EXT-X-MEDIA-SEQUENCE:${first}`];
+  for (let i = first; i < first + count; i++) lines.push('#EXTINF:2.0,', `seg-${i}.m4s`);
+  const body = SharedBody.of(Buffer.from(lines.join('\n') + '\n'));
+  const headers = { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': `max-age=${maxAge}` };
+  return createEntry(200, headers, body, 0, {}, 0);
+}
+
+function waiter(url: string): Waiter {
+  const res = Object.assign(new EventEmitter(), { destroyed: false }) as unknown as ServerResponse;
+  const req = { url, headers: {}, method: 'GET' } as unknown as IncomingMessage;
+  return { req, res, started: 0, result: 'MISS', peer: false };
+}
+
+function rules(clock = new FakeClock()) {
+  const outcomes: string[] = [];
+  const refreshed: string[] = [];
+  const live = new LiveRules({
+    maxAhead: 3,
+    holdFactor: 1.5,
+    clock,
+    onHoldOutcome: (o) => outcomes.push(o),
+    refresh: (u) => refreshed.push(u),
+  });
+  return { live, clock, outcomes, refreshed };
+}
+
+describe('LiveRules', () => {
+  it('knows a playlist by its type or its .m3u8 path', () => {
+    const { live } = rules();
+    assert.equal(live.isPlaylist('/x/index.m3u8?_HLS_msn=3', {}), true);
+    assert.equal(live.isPlaylist('/x/a', { 'content-type': 'audio/mpegurl' }), true);
+    assert.equal(live.isPlaylist('/x/seg-1.m4s', { 'content-type': 'video/mp4' }), false);
+  });
+
+  it('caps a plain playlist at half a target duration, but not a blocking reload', () => {
+    const { live } = rules();
+    const plain = live.acceptPlaylist(URL_, playlist(10, 3, 4));
+    assert.equal(plain.policy.lifetimeMs, 2_000);
+    const blocking = live.acceptPlaylist(`${URL_}?_HLS_msn=13`, playlist(11, 3, 4));
+    assert.equal(blocking.policy.lifetimeMs, 60_000);
+  });
+
+  it('never hands out an older playlist than one it already served', () => {
+    const { live } = rules();
+    const newer = live.acceptPlaylist(URL_, playlist(10, 3));
+    assert.equal(live.acceptPlaylist(URL_, playlist(8, 3)), newer);
+    const newest = playlist(11, 3);
+    assert.equal(live.acceptPlaylist(URL_, newest), newest);
+  });
+
+  it('learns the segment pattern: listed segments are not future, the next ones are', () => {
+    const { live } = rules();
+    live.acceptPlaylist(URL_, playlist(10, 3));
+    assert.equal(live.isFuture('/live/a/seg-12.m4s'), false);
+    assert.equal(live.isFuture('/live/a/seg-13.m4s'), true);
+    assert.equal(live.isFuture('/live/b/seg-13.m4s'), false, 'another stream is unknown');
+  });
+
+  it('holds a request just ahead until a playlist lists it', () => {
+    const { live, outcomes, refreshed } = rules();
+    live.acceptPlaylist(URL_, playlist(10, 3));
+    const held: Held[] = [];
+    assert.equal(
+      live.maybeHold('/live/a/seg-13.m4s', waiter('/live/a/seg-13.m4s'), (h) => held.push(h)),
+      true,
+    );
+    assert.deepEqual(refreshed, [URL_], 'holding asks for the playlist at once');
+    assert.equal(
+      live.maybeHold('/live/a/seg-12.m4s', waiter('/live/a/seg-12.m4s'), () => {}),
+      false,
+    );
+    assert.equal(
+      live.maybeHold('/live/a/seg-16.m4s', waiter('/live/a/seg-16.m4s'), () => {}),
+      false,
+    );
+    live.acceptPlaylist(URL_, playlist(11, 3));
+    assert.equal(held.length, 1);
+    assert.equal(held[0]!.appeared, true);
+    assert.deepEqual(outcomes, ['appeared']);
+  });
+
+  it('lets a hold time out after holdFactor target durations, re-reading the playlist meanwhile', () => {
+    const { live, clock, outcomes, refreshed } = rules();
+    live.acceptPlaylist(URL_, playlist(10, 3, 2));
+    const held: Held[] = [];
+    live.maybeHold('/live/a/seg-13.m4s', waiter('/live/a/seg-13.m4s'), (h) => held.push(h));
+    clock.advance(2_999);
+    assert.equal(held.length, 0);
+    assert.ok(refreshed.length >= 5, `refreshed every quarter target: ${refreshed.length}`);
+    clock.advance(1);
+    assert.deepEqual(
+      held.map((h) => h.appeared),
+      [false],
+    );
+    assert.deepEqual(outcomes, ['timeout']);
+    clock.advance(10_000);
+    assert.equal(clock.pending, 0, 'no timer left once nothing is held');
+  });
+
+  it('settles a held request whose viewer left, once', () => {
+    const { live } = rules();
+    live.acceptPlaylist(URL_, playlist(10, 3));
+    const held: Held[] = [];
+    const w = waiter('/live/a/seg-13.m4s');
+    live.maybeHold('/live/a/seg-13.m4s', w, (h) => held.push(h));
+    w.res.emit('close');
+    live.acceptPlaylist(URL_, playlist(11, 3));
+    assert.deepEqual(
+      held.map((h) => h.appeared),
+      [false],
+    );
+  });
+});

@@ -1,0 +1,65 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { parseCacheControl, type Directives } from '../http/cache-control.js';
+import { parseHttpDate } from '../http/date.js';
+import { headerString } from '../http/fields.js';
+
+/** What this node may do with one upstream response. */
+export interface Policy {
+  /** May be given to other clients that asked concurrently (false: private, no-store, Set-Cookie). */
+  shareable: boolean;
+  /** May be kept for later requests. */
+  storable: boolean;
+  lifetimeMs: number;
+  swrMs: number;
+  sieMs: number;
+  mustRevalidate: boolean;
+  immutable: boolean;
+}
+
+/** Error answers are shared with the waiters of one fetch but kept at most this long (issue 3). */
+export const ERROR_TTL_MS = 1000;
+
+/**
+ * Freshness lifetime per RFC 9111 4.2.1 for a shared cache: s-maxage, then max-age, then
+ * Expires - Date. No heuristic freshness: a live object without explicit lifetime is better
+ * fetched again than guessed at. `now` stands in for a missing Date (RFC 9110 6.6.1: the
+ * recipient's receipt time).
+ */
+export function freshnessLifetimeMs(
+  d: Directives,
+  headers: IncomingHttpHeaders,
+  now: number,
+): number | undefined {
+  if (d.sMaxAge !== undefined) return d.sMaxAge * 1000;
+  if (d.maxAge !== undefined) return d.maxAge * 1000;
+  const expires = headerString(headers.expires);
+  if (expires !== undefined) {
+    const exp = parseHttpDate(expires);
+    const date = parseHttpDate(headerString(headers.date)) || now;
+    return Number.isNaN(exp) ? 0 : Math.max(0, exp - date);
+  }
+  return undefined;
+}
+
+export function decidePolicy(status: number, headers: IncomingHttpHeaders, now: number): Policy {
+  const d = parseCacheControl(headers['cache-control']);
+  const vary = headerString(headers.vary)?.trim();
+  const shareable = !d.private && !d.noStore && headers['set-cookie'] === undefined && vary !== '*';
+  let lifetime = freshnessLifetimeMs(d, headers, now);
+  if (d.noCache) lifetime = 0;
+  const isError = status >= 500;
+  if (isError && lifetime !== undefined) lifetime = Math.min(lifetime, ERROR_TTL_MS);
+  const swrMs = isError ? 0 : (d.staleWhileRevalidate ?? 0) * 1000;
+  const sieMs = isError ? 0 : (d.staleIfError ?? 0) * 1000;
+  // 206 and 304 are never stored: we always fetch whole objects, and 304s update entries.
+  const storable = shareable && status !== 206 && status !== 304 && lifetime !== undefined && lifetime > 0;
+  return {
+    shareable,
+    storable,
+    lifetimeMs: lifetime ?? 0,
+    swrMs: d.mustRevalidate ? 0 : swrMs,
+    sieMs: d.mustRevalidate ? 0 : sieMs,
+    mustRevalidate: d.mustRevalidate,
+    immutable: d.immutable,
+  };
+}

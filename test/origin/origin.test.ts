@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { originSchema } from '../../src/config/schema.js';
+import { isCorralError } from '../../src/util/errors.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createStore, DiskStore, MemoryStore, Origin } from '../../src/origin/index.js';
+import { request, startOrigin } from '../support/origin.js';
+import type { PushObject } from '../../src/origin/types.js';
+
+const seg = (path: string, size = 10): PushObject => ({
+  path,
+  kind: 'segment',
+  contentType: 'video/mp4',
+  body: Buffer.alloc(size, 1),
+});
+
+describe('Origin in-process push validation', () => {
+  it('rejects bad objects with BAD_REQUEST before storing anything', async () => {
+    const store = new MemoryStore({ maxBytes: 1 << 20, maxObjects: 100 });
+    const origin = new Origin({ store, config: originSchema.parse({}), logger: silentLogger() });
+    const bad: Array<Partial<PushObject> & { why: string }> = [
+      { why: 'leading slash', path: '/live/a.m4s' },
+      { why: 'traversal', path: 'live/../a.m4s' },
+      { why: 'prefix as object', path: 'live/' },
+      { why: 'kind', kind: 'video' as PushObject['kind'] },
+      { why: 'header injection', contentType: 'video/mp4\r\nSet-Cookie: x=1' },
+      { why: 'negative max-age', maxAgeS: -1 },
+      { why: 'NaN max-age', maxAgeS: Number.NaN },
+    ];
+    for (const { why, ...patch } of bad) {
+      await assert.rejects(
+        origin.push.put({ ...seg('live/a/v/a.m4s'), ...patch }),
+        (e: unknown) => isCorralError(e, 'BAD_REQUEST'),
+        why,
+      );
+    }
+    for (const path of ['', '/', '../', 'a//', 'live/../']) {
+      await assert.rejects(origin.push.remove(path), (e: unknown) => isCorralError(e, 'BAD_REQUEST'), path);
+    }
+    assert.equal(store.stats().objects, 0);
+    await origin.close();
+  });
+
+  it('surfaces STORE_LIMIT for an object larger than the store, as 413 over HTTP', async () => {
+    const running = await startOrigin({}, new MemoryStore({ maxBytes: 100, maxObjects: 10 }));
+    try {
+      await assert.rejects(running.origin.push.put(seg('big/a/v/a.m4s', 101)), (e: unknown) =>
+        isCorralError(e, 'STORE_LIMIT'),
+      );
+      const r = await request(running.base, 'PUT', '/big/b/v/b.m4s', {
+        headers: {
+          authorization: 'Bearer secret-token',
+          'x-corral-kind': 'segment',
+          'content-type': 'video/mp4',
+        },
+        body: Buffer.alloc(101),
+      });
+      assert.equal(r.status, 413);
+    } finally {
+      await running.origin.close();
+    }
+  });
+});
+
+describe('Origin streams listing', () => {
+  it('drops a stream whose multivariant playlist was evicted or removed', async () => {
+    const running = await startOrigin({}, new MemoryStore({ maxBytes: 1 << 20, maxObjects: 3 }));
+    try {
+      const mv = (path: string): PushObject => ({
+        path,
+        kind: 'multivariant',
+        contentType: 'application/vnd.apple.mpegurl',
+        body: Buffer.from('m'),
+      });
+      await running.origin.push.put(mv('live/a/index.m3u8'));
+      await running.origin.push.put(mv('live/b/index.m3u8'));
+      await running.origin.push.put(mv('live/c/index.m3u8'));
+      // Another kind can no longer be pushed where a multivariant lives; removing it drops the stream.
+      await assert.rejects(
+        running.origin.push.put({ ...mv('live/b/index.m3u8'), kind: 'playlist' }),
+        (e: unknown) => isCorralError(e, 'BAD_REQUEST'),
+      );
+      await running.origin.push.remove('live/b/index.m3u8');
+      await running.origin.push.put(seg('live/c/v/seg1.m4s'));
+      await running.origin.push.put(seg('live/c/v/seg2.m4s')); // evicts live/a (the oldest)
+      const names = JSON.parse(
+        (await request(running.base, 'GET', '/streams.json')).body.toString(),
+      ).streams.map((s: { name: string }) => s.name);
+      assert.deepEqual(names, ['live/c']);
+    } finally {
+      await running.origin.close();
+    }
+  });
+});
+
+describe('Origin lifecycle', () => {
+  it('closes promptly even with an idle keep-alive connection open', async () => {
+    const running = await startOrigin();
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        http
+          .get(`${running.base}/healthz`, { agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          })
+          .on('error', reject);
+      });
+      assert.equal(status, 200);
+      const started = Date.now();
+      await running.origin.close();
+      assert.ok(Date.now() - started < 1000, 'did not wait for the keep-alive timeout');
+      await running.origin.close(); // idempotent
+      await assert.rejects(request(running.base, 'GET', '/healthz'));
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('refuses to listen twice and serves no /metrics without a registry', async () => {
+    const origin = new Origin({
+      store: new MemoryStore({ maxBytes: 1 << 20, maxObjects: 100 }),
+      config: originSchema.parse({}),
+      logger: silentLogger(),
+    });
+    const addr = await origin.listen(0, '127.0.0.1');
+    try {
+      await assert.rejects(origin.listen(0, '127.0.0.1'));
+      const r = await request(`http://127.0.0.1:${addr.port}`, 'GET', '/metrics');
+      assert.equal(r.status, 404);
+    } finally {
+      await origin.close();
+    }
+  });
+});
+
+describe('createStore', () => {
+  it('builds the store the configuration names', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'corral-createstore-'));
+    try {
+      const mem = await createStore(originSchema.parse({}));
+      assert.ok(mem instanceof MemoryStore);
+      await mem.close();
+      const disk = await createStore(originSchema.parse({ store: 'disk', dir }));
+      assert.ok(disk instanceof DiskStore);
+      await disk.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
