@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startTestServer, getText, until, type TestServer } from '../helpers/server.js';
-import { FFMPEG, testPatternArgs } from '../helpers/ffmpeg.js';
+import { startTestServer, getText, until, type TestServer } from '../support/server.js';
+import { FFMPEG, testPatternArgs } from '../support/ffmpeg.js';
 import { runLoadtest, summaryText, type Report } from '../../src/loadgen/index.js';
 import { parseMediaPlaylist } from '../../src/hls/index.js';
 
