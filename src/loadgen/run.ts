@@ -33,6 +33,7 @@ export interface LoadtestOptions {
 /** The open-files limit is shared by every worker of the process; leave room for the rest. */
 const MAX_SOCKETS_TOTAL = 16_000;
 const FINAL_WAIT_MS = 10_000;
+const READY_WAIT_MS = 60_000;
 
 /**
  * Each LL viewer holds up to two requests (blocking reload and hinted part) per track for most of
@@ -44,6 +45,11 @@ export function defaultSockets(viewers: number, threads: number, llShare: number
   const ll = Math.ceil(perWorker * llShare);
   const want = 4 * ll + Math.ceil((perWorker - ll) / 4);
   return Math.max(16, Math.min(want, Math.floor(MAX_SOCKETS_TOTAL / Math.max(1, threads))));
+}
+
+/** A bound on a wait that must not keep the process alive once the wait is over. */
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 async function scrapeAll(urls: string[]): Promise<Array<Sample[] | undefined>> {
@@ -61,8 +67,13 @@ export async function runLoadtest(o: LoadtestOptions): Promise<Report> {
   let failed: Error | undefined;
   let allFinal: () => void = () => {};
   const finalsIn = new Promise<void>((r) => (allFinal = r));
+  let ready = 0;
+  let allReady: () => void = () => {};
+  const readyIn = new Promise<void>((r) => (allReady = r));
   const onMessage = (m: FromWorker) => {
-    if (m.type === 'snapshot') latest[m.snapshot.worker] = m.snapshot;
+    if (m.type === 'ready') {
+      if (++ready === n) allReady();
+    } else if (m.type === 'snapshot') latest[m.snapshot.worker] = m.snapshot;
     else {
       finals.push(m.final);
       if (finals.length === n) allFinal();
@@ -90,15 +101,19 @@ export async function runLoadtest(o: LoadtestOptions): Promise<Report> {
         : spawnWorker(spec, onMessage, (e) => {
             failed ??= e;
             allFinal();
+            allReady();
           }),
     );
   }
   try {
+    await Promise.race([readyIn, delay(READY_WAIT_MS)]);
+    if (failed !== undefined) throw failed;
+    if (ready < n) throw new Error(`only ${ready} of ${n} workers started`);
     if (o.profile === 'spike') await nextSegmentBoundary(o.url);
     const startedAt = new Date();
     const cpu0 = process.cpuUsage();
     // A little slack so every thread has the start message before the first arrival is due.
-    const t0Wall = Date.now() + (threads === 0 ? 0 : 50);
+    const t0Wall = Date.now() + (threads === 0 ? 0 : 20);
     for (const h of handles) h.send({ type: 'start', t0Wall });
     const series: SeriesRow[] = [];
     let prev = { at: t0Wall, requests: 0, bytes: 0 };
@@ -129,7 +144,7 @@ export async function runLoadtest(o: LoadtestOptions): Promise<Report> {
     await new Promise((r) => setTimeout(r, Math.max(0, t0Wall + o.durationS * 1000 - Date.now())));
     clearInterval(tick);
     for (const h of handles) h.send({ type: 'stop' });
-    await Promise.race([finalsIn, new Promise((r) => setTimeout(r, FINAL_WAIT_MS))]);
+    await Promise.race([finalsIn, delay(FINAL_WAIT_MS)]);
     if (failed !== undefined) throw failed;
     if (finals.length < n) throw new Error(`only ${finals.length} of ${n} workers reported back`);
     const cpu = process.cpuUsage(cpu0);

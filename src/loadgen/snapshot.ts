@@ -42,4 +42,5 @@ export interface Final {
 }
 
 export type ToWorker = { type: 'start'; t0Wall: number } | { type: 'stop' };
-export type FromWorker = { type: 'snapshot'; snapshot: Snapshot } | { type: 'final'; final: Final };
+export type FromWorker =
+  { type: 'ready' } | { type: 'snapshot'; snapshot: Snapshot } | { type: 'final'; final: Final };

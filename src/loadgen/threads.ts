@@ -45,6 +45,7 @@ export function spawnWorker(
 /** The same worker on this thread: for tests and for `--threads 0`. */
 export function inlineWorker(spec: WorkerSpec, onMessage: (m: FromWorker) => void): WorkerHandle {
   const lw = new LoadWorker(spec, onMessage);
+  queueMicrotask(() => onMessage({ type: 'ready' }));
   return {
     send: (m) => (m.type === 'start' ? lw.start(m.t0Wall) : lw.stop()),
     terminate: () => Promise.resolve(),

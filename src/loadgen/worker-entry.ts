@@ -6,6 +6,8 @@ import type { ToWorker } from './snapshot.js';
 const port = parentPort;
 if (port === null) throw new Error('worker-entry runs only as a worker thread');
 const worker = new LoadWorker(workerData as WorkerSpec, (m) => port.postMessage(m));
+// Loading the sources takes a while in a new thread; the run starts its clock only after this.
+port.postMessage({ type: 'ready' });
 port.on('message', (m: ToWorker) => {
   if (m.type === 'start') worker.start(m.t0Wall);
   else {
