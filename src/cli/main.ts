@@ -10,6 +10,7 @@ import { HttpPush } from '../origin/index.js';
 import { createRegistry, serveMetrics } from '../metrics/registry.js';
 import { cacheFlags, runCacheCli } from './cache.js';
 import { configFrom as loadFrom, waitForSignal } from './config.js';
+import { runLoadtestCli } from './loadtest.js';
 
 const USAGE = `corral: live streaming that survives the spike
 
@@ -22,6 +23,7 @@ Commands:
   ingest    ingest + packager alone, pushing to a remote origin over HTTP
   edge      a coalescing cache node (POP):    --listen HOST:PORT --upstream URL
   shield    a coalescing cache node (region): --listen HOST:PORT --upstream URL
+  loadtest  virtual HLS/LL-HLS viewers over real HTTP: --url URL --viewers N --profile ramp|step|spike
   help      this text; "corral <command> --help" lists a command's flags
 
 Publish:  rtmp://HOST:1935/live/NAME   or   rtmps://HOST:1936/live/NAME
@@ -155,6 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       await runCacheCli(argv.slice(1), cmd);
       return 0;
     }
+    if (cmd === 'loadtest') return await runLoadtestCli(argv.slice(1));
     const spec = specs[cmd];
     if (!spec) {
       console.error(`unknown command "${cmd}"\n\n${USAGE}`);

@@ -1,0 +1,88 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs, type FlagSpec } from './args.js';
+import { flagHelp } from './flags.js';
+import { CorralError } from '../util/errors.js';
+import { PROFILES, progressLine, runLoadtest, summaryText, type ProfileName } from '../loadgen/index.js';
+
+export const LOADTEST_FLAGS: Record<string, FlagSpec> = {
+  url: { help: 'multivariant playlist, http://HOST:PORT/live/NAME/index.m3u8 (required)' },
+  viewers: { help: 'virtual viewers (100)' },
+  profile: {
+    help: 'ramp (0 -> N over --ramp-s) | step (N at once) | spike (N within 100 ms of a new segment) (ramp)',
+  },
+  'ramp-s': { help: 'seconds the ramp takes (10)' },
+  duration: { help: 'seconds from the first arrival to the end (30)' },
+  'll-share': { help: 'share of viewers that are LL-HLS players, 0..1 (0.5)' },
+  threads: { help: 'worker threads; 0 runs on the main thread (2)' },
+  sockets: { help: 'pooled keep-alive sockets per thread (enough for the LL viewers plus 1 per 4 plain)' },
+  abr: { help: 'true|false: pick rungs by throughput; false stays on the lowest (true)' },
+  'start-s': { help: 'media seconds buffered before playback starts or resumes (1)' },
+  json: { help: 'write the full report as JSON to this file' },
+  metrics: { help: 'a Prometheus /metrics URL to scrape before and after (repeatable)' },
+};
+
+function num(flags: Map<string, string>, name: string, dflt: number, min: number, max: number): number {
+  const raw = flags.get(name);
+  const v = raw === undefined ? dflt : Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) {
+    throw new CorralError('CONFIG_INVALID', `--${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  }
+  return v;
+}
+
+/** Every value of a repeatable flag (parseArgs keeps only the last). */
+function repeated(argv: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === `--${name}` && i + 1 < argv.length) out.push(argv[++i]!);
+    else if (a.startsWith(`--${name}=`)) out.push(a.slice(name.length + 3));
+  }
+  return out;
+}
+
+/** `corral loadtest ...`; argv starts after the command name. Returns the exit code. */
+export async function runLoadtestCli(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(['loadtest', ...argv]);
+  if (flags.has('help')) {
+    console.log(
+      `corral loadtest --url URL [flags]\n\nVirtual HLS/LL-HLS viewers over real HTTP.\n\n${flagHelp(LOADTEST_FLAGS)}`,
+    );
+    return 0;
+  }
+  for (const k of flags.keys()) {
+    if (!(k in LOADTEST_FLAGS)) throw new CorralError('CONFIG_INVALID', `unknown flag --${k} (see --help)`);
+  }
+  const url = flags.get('url');
+  if (url === undefined || !/^http:\/\//.test(url))
+    throw new CorralError('CONFIG_INVALID', 'loadtest needs --url http://...');
+  const profile = (flags.get('profile') ?? 'ramp') as ProfileName;
+  if (!PROFILES.includes(profile))
+    throw new CorralError('CONFIG_INVALID', `--profile must be one of ${PROFILES.join(', ')}`);
+  const abr = flags.get('abr') ?? 'true';
+  if (abr !== 'true' && abr !== 'false')
+    throw new CorralError('CONFIG_INVALID', '--abr must be true or false');
+  const durationS = num(flags, 'duration', 30, 1, 86_400);
+  const tty = process.stdout.isTTY === true;
+  const report = await runLoadtest({
+    url,
+    viewers: Math.floor(num(flags, 'viewers', 100, 1, 1_000_000)),
+    profile,
+    rampS: num(flags, 'ramp-s', 10, 0, 86_400),
+    durationS,
+    llShare: num(flags, 'll-share', 0.5, 0, 1),
+    threads: Math.floor(num(flags, 'threads', 2, 0, 64)),
+    ...(flags.has('sockets') ? { sockets: Math.floor(num(flags, 'sockets', 0, 1, 60_000)) } : {}),
+    abr: abr === 'true',
+    startS: num(flags, 'start-s', 1, 0, 60),
+    metrics: repeated(argv, 'metrics'),
+    onSecond: (row) => {
+      if (tty) process.stdout.write(`\r\x1b[K${progressLine(row.t, durationS, row)}`);
+    },
+  });
+  if (tty) process.stdout.write('\r\x1b[K');
+  console.log(summaryText(report));
+  const json = flags.get('json');
+  if (json !== undefined) await writeFile(json, JSON.stringify(report, null, 2) + '\n');
+  return 0;
+}
