@@ -2,7 +2,20 @@ import { firstListedMsn, nextMsn, type MediaPlaylist, type MediaSegment, type Pa
 import { ok, type WorkerContext } from './context.js';
 import type { FetchResult } from './fetch.js';
 import { resolvePath, withoutQuery } from './playlists.js';
-import type { Viewer } from './viewer.js';
+
+/** What a track needs of the viewer it plays for (the viewer implements it; no import back). */
+export interface TrackOwner {
+  readonly ctx: WorkerContext;
+  readonly buffer: PlaybackBuffer;
+  switches: number;
+  segments: number;
+  parts: number;
+  failedMedia: number;
+  skipped: number;
+  rungPath(): string;
+  measured(r: FetchResult, mediaS: number): void;
+}
+import type { PlaybackBuffer } from './buffer.js';
 
 /**
  * One media playlist a viewer follows: the chosen variant (the main track, which may switch rungs)
@@ -13,7 +26,7 @@ export class Track {
   #init: string | undefined;
 
   constructor(
-    readonly viewer: Viewer,
+    readonly viewer: TrackOwner,
     /** Index in the viewer's playback buffer. */
     readonly index: number,
     public path: string,
