@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { parseMediaPlaylist } from './parse.js';
 import { renderMediaPlaylist, renderMultivariantPlaylist } from './render.js';
-import { liveEdge, mediaPlaylistInfo, nextMsn } from './summary.js';
+import { hasEndList, liveEdge, mediaPlaylistInfo, nextMsn } from './summary.js';
 import { MEDIA_CORPUS, MULTIVARIANT_CORPUS } from './test-corpus.js';
 
 const text = (name: string) => renderMediaPlaylist(MEDIA_CORPUS[name]!);
@@ -43,4 +43,12 @@ describe('live-edge facts', () => {
     assert.deepEqual(liveEdge(parseMediaPlaylist(text('plain'))), { msn: 14, part: 0 });
     assert.equal(nextMsn(parseMediaPlaylist(text('plain ended'))), 5);
   });
+});
+
+test('hasEndList: the tag on its own last line, in text or bytes, not elsewhere', () => {
+  assert.equal(hasEndList('#EXTM3U\n#EXTINF:1,\na.m4s\n#EXT-X-ENDLIST\n'), true);
+  assert.equal(hasEndList(Buffer.from('#EXTM3U\n#EXT-X-ENDLIST')), true);
+  assert.equal(hasEndList('#EXTM3U\n#EXTINF:1,\na.m4s\n'), false);
+  assert.equal(hasEndList('#EXTM3U\n#EXT-X-ENDLIST-NOT\n'), false);
+  assert.equal(hasEndList(Buffer.alloc(0)), false);
 });

@@ -68,3 +68,13 @@ export function mediaPlaylistInfo(text: string): MediaPlaylistInfo | undefined {
     parts,
   };
 }
+
+/**
+ * Whether a media playlist's text says the stream ended (EXT-X-ENDLIST, RFC 8216 4.3.3.4), without
+ * parsing it: the origin asks this of every playlist push, several a second per rendition, and
+ * the tag can only stand on a line of its own, which the packager writes last.
+ */
+export function hasEndList(text: Buffer | string): boolean {
+  const s = typeof text === 'string' ? text : text.toString('latin1', Math.max(0, text.length - 64));
+  return /(^|\n)#EXT-X-ENDLIST\s*$/.test(s.slice(-64));
+}

@@ -7,6 +7,7 @@ import type { Logger } from '../util/logger.js';
 import { computeEtag } from './etag.js';
 import { ALLOWED_METHODS, applyCors, sendJson, sendPreflight, sendText } from './http-util.js';
 import { OriginMetrics } from './origin-metrics.js';
+import { hasEndList } from '../hls/summary.js';
 import { pushedObjectProblem } from './object-rules.js';
 import { assertValidPath, MAX_URL_LENGTH, parseRequestPath } from './paths.js';
 import { LiveServe } from './live-serve.js';
@@ -101,7 +102,8 @@ export class Origin {
       ...(obj.delta === undefined ? {} : { delta: obj.delta }),
     };
     await this.#store.put(obj.path, stored);
-    this.#streams.onPut(obj.path, obj.kind, stored.storedAt);
+    const ended = obj.kind === 'playlist' && (live?.ended ?? hasEndList(obj.body));
+    this.#streams.onPut(obj.path, obj.kind, stored.storedAt, ended);
     // After the store has it: every request held on this path is answered now, in this one pass.
     this.#live.onPut(obj.path, stored);
     this.#metrics.push(obj.kind);

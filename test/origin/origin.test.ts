@@ -67,6 +67,34 @@ describe('Origin in-process push validation', () => {
 });
 
 describe('Origin streams listing', () => {
+  it('lists live streams only: an ended broadcast leaves the list, a new one under the name returns', async () => {
+    const running = await startOrigin();
+    const names = async () =>
+      JSON.parse((await request(running.base, 'GET', '/streams.json')).body.toString()).streams.map(
+        (s: { name: string }) => s.name,
+      );
+    const put = (path: string, kind: 'multivariant' | 'playlist', body: string) =>
+      running.origin.push.put({
+        path,
+        kind,
+        contentType: 'application/vnd.apple.mpegurl',
+        body: Buffer.from(body),
+      });
+    try {
+      await put('live/a/index.m3u8', 'multivariant', '#EXTM3U\n');
+      await put('live/b/index.m3u8', 'multivariant', '#EXTM3U\n');
+      await put('live/a/src/index.m3u8', 'playlist', '#EXTM3U\n#EXTINF:1,\nseg-0.m4s\n');
+      assert.deepEqual(await names(), ['live/a', 'live/b']);
+      await put('live/a/src/index.m3u8', 'playlist', '#EXTM3U\n#EXTINF:1,\nseg-0.m4s\n#EXT-X-ENDLIST\n');
+      assert.deepEqual(await names(), ['live/b'], 'ended, though its objects are still served');
+      assert.equal((await request(running.base, 'GET', '/live/a/index.m3u8')).status, 200);
+      await put('live/a/src/index.m3u8', 'playlist', '#EXTM3U\n#EXTINF:1,\nseg-0.m4s\n');
+      assert.deepEqual(await names(), ['live/a', 'live/b']);
+    } finally {
+      await running.origin.close();
+    }
+  });
+
   it('drops a stream whose multivariant playlist was evicted or removed', async () => {
     const running = await startOrigin({}, new MemoryStore({ maxBytes: 1 << 20, maxObjects: 3 }));
     try {
