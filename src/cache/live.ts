@@ -74,7 +74,9 @@ export class LiveRules {
   readonly #segments = new LRUCache<TemplateKey, Template>({ max: 20_000 });
   readonly #parts = new LRUCache<TemplateKey, Template>({ max: 20_000 });
   /** Newest playlist version handed out per exact URL, with its sequence. */
-  readonly #served = new LRUCache<string, { seq: number; entry: Entry }>({ max: 10_000 });
+  readonly #served = new LRUCache<string, { seq: number; window: number; ended: boolean; entry: Entry }>({
+    max: 10_000,
+  });
 
   constructor(opts: LiveOptions) {
     this.#opts = opts;
@@ -181,7 +183,7 @@ export class LiveRules {
     const path = url.split('?', 1)[0]!;
     const newest = info.mediaSequence + info.segments.length - 1;
     const seen = this.#served.get(url);
-    if (seen !== undefined && newest < seen.seq) return seen.entry;
+    if (seen !== undefined && newest < seen.seq && !newSession(seen, newest)) return seen.entry;
     // A blocking reload's URL names one version (msn/part), which never changes: it keeps the
     // origin's lifetime (the LL-HLS server profile asks ~6 target durations). Only the plain
     // playlist URL goes stale, so an origin that asks for more than the HLS rule allows (half a
@@ -195,7 +197,7 @@ export class LiveRules {
       };
       e.policy.storable = e.policy.storable && e.policy.lifetimeMs > 0;
     }
-    this.#served.set(url, { seq: newest, entry: e });
+    this.#served.set(url, { seq: newest, window: info.segments.length, ended: info.ended, entry: e });
     this.#learn(path, url, info, newest);
     return e;
   }
@@ -272,4 +274,15 @@ export class LiveRules {
     for (const s of this.#streams.values()) this.#dispose(s);
     this.#streams.clear();
   }
+}
+
+/**
+ * A playlist older than the one already served is normally a late answer that must not take a
+ * viewer backwards. But a name can be reused: a new broadcast restarts its numbering, and serving
+ * the old session's playlist would hide it until the new numbers pass the old. So an older
+ * playlist is accepted as a new session when the one served had ended, or when it lies further
+ * back than a whole window (no reordering of in-flight answers goes back that far).
+ */
+function newSession(seen: { seq: number; window: number; ended: boolean }, newest: number): boolean {
+  return seen.ended || newest < seen.seq - Math.max(seen.window, 3);
 }

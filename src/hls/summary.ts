@@ -42,6 +42,8 @@ export interface MediaPlaylistInfo {
   segments: string[];
   /** EXT-X-PART URIs in order, then a PRELOAD-HINT part if any (LL-HLS). */
   parts: Array<{ uri: string }>;
+  /** EXT-X-ENDLIST: the broadcast this playlist belongs to is over. */
+  ended: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export function mediaPlaylistInfo(text: string): MediaPlaylistInfo | undefined {
     targetDurationS: p.targetDurationS,
     segments: p.segments.map((s) => s.uri),
     parts,
+    ended: p.endList,
   };
 }
 

@@ -16,6 +16,7 @@ export interface TestOrigin {
   count(path: string): Promise<number>;
   advance(stream: string): Promise<void>;
   rewind(stream: string): Promise<void>;
+  restart(stream: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +41,7 @@ export async function startOrigin(env: Record<string, string> = {}): Promise<Tes
     count: async (path) => (await counts())[path] ?? 0,
     advance: async (stream) => void (await get(`${url}/__advance?stream=${stream}`)),
     rewind: async (stream) => void (await get(`${url}/__rewind?stream=${stream}`)),
+    restart: async (stream) => void (await get(`${url}/__restart?stream=${stream}`)),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

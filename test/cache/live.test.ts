@@ -58,6 +58,18 @@ describe('live-aware rules', () => {
     assert.ok(newest(b.body) >= 5, `went back to ${newest(b.body)}`);
     assert.ok((await srv.origin.count('/live/mono/index.m3u8')) >= 2);
   });
+
+  it('regression: a new broadcast under a reused name is served, not the old session', async () => {
+    for (let i = 0; i < 16; i++) await srv.origin.advance('reuse');
+    assert.equal(newest((await get(srv.edge.url + '/live/reuse/index.m3u8')).body), 19);
+    // The name is published again: numbering starts over, far behind what the edge served.
+    await srv.origin.restart('reuse');
+    await sleep(1100);
+    await get(srv.edge.url + '/live/reuse/index.m3u8'); // may still be the stale copy (SWR)
+    await sleep(100);
+    const r = await get(srv.edge.url + '/live/reuse/index.m3u8');
+    assert.equal(newest(r.body), 1, 'the edge kept the previous broadcast');
+  });
 });
 
 describe('live playlists', () => {

@@ -13,7 +13,8 @@
  *   garbage=1     answer with bytes that are not HTTP
  * Live streams: /live/NAME/index.m3u8 lists segments /live/NAME/seg-N.m4s; a segment beyond the
  * newest is 404 (public, max-age=1, like corral's origin). GET /__advance?stream=NAME adds one.
- * /__rewind?stream=NAME moves it back two (a lagging replica). Control: /__counts, /__reset.
+ * /__rewind?stream=NAME moves it back two (a lagging replica); /__restart?stream=NAME starts its
+ * numbering over (a new broadcast under a reused name). Control: /__counts, /__reset.
  */
 import http from 'node:http';
 import { bodyBytes } from './bytes.js';
@@ -79,6 +80,11 @@ const server = http.createServer((req, res) => {
     const s = url.searchParams.get('stream') ?? '';
     live.set(s, (live.get(s) ?? 3) - 2);
     return void res.end(String(live.get(s)));
+  }
+  if (url.pathname === '/__restart') {
+    const s = url.searchParams.get('stream') ?? '';
+    live.set(s, 1);
+    return void res.end('1');
   }
   if (url.pathname === '/__advance') {
     const s = url.searchParams.get('stream') ?? '';
