@@ -6,6 +6,7 @@ import { createLogger } from '../util/logger.js';
 import { startCachePrimary } from '../cache/cluster.js';
 import { CacheNode } from '../cache/index.js';
 import { runCacheWorker } from '../cache/worker.js';
+import { DashboardRoutes } from '../player/dashboard.js';
 import { parseArgs, parseListen, type FlagSpec } from './args.js';
 import { configFrom, waitForSignal } from './config.js';
 import { COMMON_FLAGS } from './flags.js';
@@ -86,7 +87,16 @@ export async function runCacheCli(argv: string[], role: CacheRole): Promise<void
     );
     stop = () => primary.close();
   } else {
-    const node = new CacheNode({ config, upstream, logger, registry: createRegistry(), role });
+    const registry = createRegistry();
+    const dashboard = new DashboardRoutes([{ name: role, source: registry }]);
+    const node = new CacheNode({
+      config,
+      upstream,
+      logger,
+      registry,
+      role,
+      localRoutes: (req, res) => dashboard.handle(req, res),
+    });
     const addr = await node.listen(config.port, config.host);
     logger.info({ role, listen: `${addr.address}:${addr.port}`, upstream }, 'cache node listening');
     stop = () => node.close();

@@ -10,6 +10,7 @@ import { Origin, createStore } from '../origin/index.js';
 import type { OriginPush } from '../origin/types.js';
 import { CacheNode } from '../cache/index.js';
 import { PlayerRoutes } from '../player/routes.js';
+import { DashboardRoutes } from '../player/dashboard.js';
 import { CorralError, describeError } from '../util/errors.js';
 import { locateFfmpeg } from '../transcode/ffmpeg-path.js';
 import { createTranscoderFactory } from '../transcode/factory.js';
@@ -145,14 +146,16 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const ingest = await startIngestNode(config, log, o.origin.push, o.registry, closers);
     let edgeUpstream = urlOf(o.address);
     let shieldAddr: AddressInfo | undefined;
+    let shieldRegistry: Registry | undefined;
     if (config.tiers.shield) {
+      // Process-wide metrics (CPU, heap, event-loop lag sampling) are collected once, on the
+      // origin's registry; each extra collector costs idle CPU for the same numbers.
+      shieldRegistry = createRegistry({ defaults: false });
       const shield = new CacheNode({
         config: config.shield,
         upstream: config.shield.upstream || urlOf(o.address),
         logger: log.child({ c: 'shield' }),
-        // Process-wide metrics (CPU, heap, event-loop lag sampling) are collected once, on the
-        // origin's registry; each extra collector costs idle CPU for the same numbers.
-        registry: createRegistry({ defaults: false }),
+        registry: shieldRegistry,
         role: 'shield',
       });
       closers.push(() => shield.close());
@@ -160,13 +163,20 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       edgeUpstream = urlOf(shieldAddr);
     }
     const player = new PlayerRoutes();
+    const edgeRegistry = createRegistry({ defaults: false });
+    // One page on the viewer port sees every tier of this process.
+    const dashboard = new DashboardRoutes([
+      { name: 'edge', source: edgeRegistry },
+      ...(shieldRegistry ? [{ name: 'shield', source: shieldRegistry }] : []),
+      { name: 'origin', source: o.registry },
+    ]);
     const edge = new CacheNode({
       config: config.cache,
       upstream: config.cache.upstream || edgeUpstream,
       logger: log.child({ c: 'edge' }),
-      registry: createRegistry({ defaults: false }),
+      registry: edgeRegistry,
       role: 'edge',
-      localRoutes: (req, res) => player.handle(req, res),
+      localRoutes: (req, res) => player.handle(req, res) || dashboard.handle(req, res),
     });
     closers.push(() => edge.close());
     const viewer = await edge.listen(config.cache.port, config.cache.host);
