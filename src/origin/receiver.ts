@@ -20,12 +20,20 @@ export const KINDS: ReadonlySet<string> = new Set<ObjectKind>([
   'multivariant',
 ]);
 
+/**
+ * On every push answer: which origin process took it. A packager that sees it change knows the
+ * origin restarted and may have lost what it held, even when no push failed in between.
+ */
+export const ORIGIN_INSTANCE_HEADER = 'x-corral-origin-instance';
+
 export interface ReceiverOptions {
   /** Empty: HTTP push disabled (403). */
   token: string;
   maxObjectBytes: number;
   push: OriginPush;
   logger: Logger;
+  /** This origin process (ORIGIN_INSTANCE_HEADER). */
+  instance: string;
 }
 
 /** Constant-time token check: hashing first makes both sides equal length, so length leaks nothing. */
@@ -65,6 +73,7 @@ export function handlePushRequest(
   opts: ReceiverOptions,
 ): void {
   const max = opts.maxObjectBytes;
+  res.setHeader(ORIGIN_INSTANCE_HEADER, opts.instance);
   if (opts.token === '') return reject(req, res, max, 403, 'push over HTTP is disabled');
   if (!tokenMatches(req.headers.authorization, opts.token)) {
     return reject(req, res, max, 401, 'bad or missing push token', { 'www-authenticate': 'Bearer' });
