@@ -10,6 +10,7 @@ import { AudioRole } from './role-audio.js';
 import { describeTracks } from './tracks.js';
 import { renderMultivariantPlaylist, type RenditionReport, type VariantEntry } from './playlist.js';
 import type { PushQueue } from './push-queue.js';
+import type { PushObject } from '../origin/types.js';
 import { CutLog } from './cut-log.js';
 import { ERROR_ACTIONS, pushProblem, transcoderProblem, type StreamProblem } from './error-actions.js';
 import type { StreamTranscoder, TranscoderFactory } from './transcoder-port.js';
@@ -53,6 +54,8 @@ export class LiveStream {
   readonly #renditions = new Map<string, Rendition>();
   readonly #cuts = new CutLog();
   #lastMultivariant = '';
+  #multivariant: PushObject | undefined;
+  #hasMedia = false;
   /** Stream-timeline ms where the next session starts. */
   #timelineEnd = 0;
   /** Stream-timeline ms -> wall clock, for the current session (followers share it). */
@@ -65,6 +68,8 @@ export class LiveStream {
   constructor(deps: LiveStreamDeps) {
     this.#d = deps;
     deps.queue.onFailure = (e, what) => this.#act(pushProblem(e), describeError(e), { what });
+    deps.queue.onOriginRestart = () => this.#act('originRestarted', 'a new origin process answered');
+    deps.queue.republish = () => this.#republishObjects();
     let audio: Rendition | undefined;
     const leaderRole = new LeaderRole(this.#cuts, {
       part: (media, msn) => audio?.mirrorPart(media, msn),
@@ -76,6 +81,39 @@ export class LiveStream {
 
   get path(): string {
     return this.#d.path;
+  }
+
+  /** A publisher sent at least one frame: something may be at the origin or on its way. */
+  get hasMedia(): boolean {
+    return this.#hasMedia;
+  }
+
+  /** Bytes held so an origin that lost them can be given them again (bounded by the windows). */
+  retained(): { objects: number; bytes: number } {
+    let objects = 0;
+    let bytes = 0;
+    for (const r of this.#renditions.values()) {
+      const n = r.retained();
+      objects += n.objects;
+      bytes += n.bytes;
+    }
+    return { objects, bytes };
+  }
+
+  /**
+   * Everything the origin should hold, in an order that never lets it serve a playlist naming
+   * something it lacks: every rendition's media, then the media playlists, then the multivariant
+   * (which names the playlists).
+   */
+  #republishObjects(): PushObject[] {
+    const media: PushObject[] = [];
+    const playlists: PushObject[] = [];
+    for (const r of this.#renditions.values()) {
+      const o = r.republishObjects();
+      media.push(...o.media);
+      if (o.playlist) playlists.push(o.playlist);
+    }
+    return [...media, ...playlists, ...(this.#multivariant ? [this.#multivariant] : [])];
   }
 
   #rendition(name: string, role: () => RenditionRole): Rendition {
@@ -117,6 +155,9 @@ export class LiveStream {
         return;
       case 'endStream':
         this.#current?.halt();
+        return;
+      case 'republish':
+        this.#d.queue.resync();
         return;
       case 'restart':
       case 'logAndContinue':
@@ -275,6 +316,7 @@ export class LiveStream {
         if (failed) return;
         if (firstDts === undefined) {
           firstDts = f.dts;
+          this.#hasMedia = true;
           const wall0 = this.#d.now();
           offset = this.#timelineEnd - f.dts;
           const base = this.#timelineEnd;
@@ -338,13 +380,14 @@ export class LiveStream {
     // players read this playlist once and caches should not churn on noise.
     if (this.#lastMultivariant && !movedEnough(this.#lastMultivariant, text)) return;
     this.#lastMultivariant = text;
-    this.#d.queue.put({
+    this.#multivariant = {
       path: `${this.#d.path}/index.m3u8`,
       kind: 'multivariant',
       contentType: 'application/vnd.apple.mpegurl',
       body: Buffer.from(text),
       maxAgeS: 1,
-    });
+    };
+    this.#d.queue.put(this.#multivariant);
   }
 }
 
