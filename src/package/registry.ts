@@ -54,7 +54,7 @@ export class Packager extends TypedEmitter<PackagerEvents> implements PublishTar
   readonly #o: PackagerOptions;
   readonly #streams = new Map<string, Entry>();
   readonly #now: () => number;
-  readonly #metrics?: { live: Gauge; segments: Counter; duration: Histogram };
+  readonly #metrics?: { live: Gauge; segments: Counter; duration: Histogram; window: Gauge };
 
   constructor(opts: PackagerOptions) {
     super();
@@ -78,8 +78,25 @@ export class Packager extends TypedEmitter<PackagerEvents> implements PublishTar
           buckets: [0.25, 0.5, 0.9, 1, 1.1, 1.5, 2, 4, 8],
           registers: [opts.registry],
         }),
+        window: new Gauge({
+          name: 'corral_package_window_bytes',
+          help: 'Bytes kept to republish the playlist windows to an origin that lost them',
+          registers: [opts.registry],
+          collect: () => this.#collectWindow(),
+        }),
       };
     }
+  }
+
+  /** Bytes kept for republishing, across streams (evicted ones have already let go). */
+  retainedBytes(): number {
+    let bytes = 0;
+    for (const e of this.#streams.values()) bytes += e.stream.retained().bytes;
+    return bytes;
+  }
+
+  #collectWindow(): void {
+    this.#metrics?.window.set(this.retainedBytes());
   }
 
   /** Streams that have a publisher right now. */
@@ -149,6 +166,7 @@ export class Packager extends TypedEmitter<PackagerEvents> implements PublishTar
       clearTimeout(e.graceTimer);
       // Viewers still get ENDLIST and the availability period; only the slot goes.
       if (!e.finished) this.#finish(path, e);
+      e.stream.release();
       this.#streams.delete(path);
     }
   }

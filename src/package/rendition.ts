@@ -287,6 +287,11 @@ export class Rendition {
     );
   }
 
+  /** Forget every copy kept for republishing (the stream is over and gave up its slot). */
+  releaseMedia(): void {
+    this.#media.prune(new Set(), new Set());
+  }
+
   /** Bytes held for republishing (see WindowMedia). */
   retained(): { objects: number; bytes: number } {
     return this.#media.size();

@@ -56,6 +56,8 @@ export class LiveStream {
   #lastMultivariant = '';
   #multivariant: PushObject | undefined;
   #hasMedia = false;
+  /** Gave up its window copies (see release). */
+  #released = false;
   /** Stream-timeline ms where the next session starts. */
   #timelineEnd = 0;
   /** Stream-timeline ms -> wall clock, for the current session (followers share it). */
@@ -106,6 +108,7 @@ export class LiveStream {
    * (which names the playlists).
    */
   #republishObjects(): PushObject[] {
+    if (this.#released) return [];
     const media: PushObject[] = [];
     const playlists: PushObject[] = [];
     for (const r of this.#renditions.values()) {
@@ -346,6 +349,15 @@ export class LiveStream {
       .catch((e: unknown) => this.#d.log.warn({ err: describeError(e) }, 'transcoder stop failed'))
       .finally(() => this.#stopping.delete(stopped));
     this.#stopping.add(stopped);
+  }
+
+  /**
+   * An ended stream that lost its registry slot: it keeps no copies any more, so its memory goes
+   * with the slot; an origin that restarts now simply no longer has it.
+   */
+  release(): void {
+    this.#released = true;
+    for (const r of this.#renditions.values()) r.releaseMedia();
   }
 
   /** No publisher came back within the grace period: the stream ends for viewers. */

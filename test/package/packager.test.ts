@@ -152,8 +152,14 @@ test('slots count live streams: an ended stream in its grace period gives way, o
   await g.feed(newer, 1.2, 2000);
   newer.end('disconnect');
   // Both are in their grace period: one new stream takes the oldest's slot, not the newer's.
+  const held = g.p.retainedBytes();
   const live = g.publish('live1');
   assert.deepEqual(ended, ['live/old']);
+  const kept = g.p.retainedBytes();
+  assert.ok(
+    kept > 0 && kept < held,
+    `the evicted stream's window copies go with its slot (${held} -> ${kept})`,
+  );
   await g.p.drain();
   assert.equal(readPlaylist(g.push.text('live/old/src/index.m3u8')).ended, true, 'viewers are told');
   // The newer one can still resume its playlist.
