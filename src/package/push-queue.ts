@@ -19,8 +19,13 @@ interface Op {
   supersedes?: string;
   /** Set for removals, so they survive going offline. */
   removes?: string;
+  /** The last op of a republish: once it is through, the origin has taken the whole window. */
+  endsRepublish?: boolean;
   run: () => Promise<void>;
 }
+
+/** Longest wait before republishing again to an origin that failed the last republish. */
+const MAX_REPUBLISH_BACKOFF_MS = 8000;
 
 /**
  * Serialises one stream's pushes so the origin always holds a segment before the playlist that
@@ -58,6 +63,9 @@ export class PushQueue {
   #idle: Array<() => void> = [];
   #failures = 0;
   #republished = 0;
+  /** Republishes in a row that failed part-way: each waits longer (one bad object must not loop). */
+  #failedRepublishes = 0;
+  #republishing = false;
 
   constructor(push: OriginPush, log: Logger, opts: PushQueueOptions | number = {}) {
     const o = typeof opts === 'number' ? { maxPending: opts } : opts;
@@ -126,8 +134,16 @@ export class PushQueue {
     if (this.#offline || this.#closed) return;
     this.#offline = true;
     for (const op of this.#ops.splice(0)) if (op.removes !== undefined) this.#holdRemoval(op.removes);
+    if (this.#republishing) {
+      this.#republishing = false;
+      this.#failedRepublishes++;
+    }
+    const backoff =
+      this.#failedRepublishes === 0
+        ? 0
+        : Math.min(this.#probeEveryMs * 2 ** this.#failedRepublishes, MAX_REPUBLISH_BACKOFF_MS);
     // Without a probe the republish itself is the probe: a failure comes back here, so wait first.
-    this.#scheduleProbe(this.#push.probe ? 0 : this.#probeEveryMs);
+    this.#scheduleProbe(Math.max(backoff, this.#push.probe ? 0 : this.#probeEveryMs));
   }
 
   /** No more pushes or probes; operations already queued still run. */
@@ -185,6 +201,10 @@ export class PushQueue {
       ops.push({ what: `remove ${path}`, removes: path, run: () => this.#push.remove(path) });
     }
     this.#heldRemovals.clear();
+    if (ops.length > 0) {
+      ops[ops.length - 1]!.endsRepublish = true;
+      this.#republishing = true;
+    }
     this.#republished++;
     this.#log.info({ objects: objects.length }, 'origin answers again: republishing the window');
     this.#ops.unshift(...ops);
@@ -203,6 +223,10 @@ export class PushQueue {
       const op = this.#ops.shift()!;
       try {
         await op.run();
+        if (op.endsRepublish) {
+          this.#republishing = false;
+          this.#failedRepublishes = 0;
+        }
         this.#noteInstance();
       } catch (e) {
         this.#failures++;

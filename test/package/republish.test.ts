@@ -4,6 +4,7 @@ import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises'
 import type { MediaFrame, StreamSink } from '../../src/media/types.js';
 import type { PushObject } from '../../src/origin/types.js';
 import { PushQueue } from '../../src/package/push-queue.js';
+import { CorralError } from '../../src/util/errors.js';
 import { LiveStream } from '../../src/package/stream.js';
 import { silentLogger } from '../../src/util/logger.js';
 import {
@@ -227,4 +228,29 @@ test('the queue: a waiting playlist gives way to its newer version; removals wai
     ['put live/q/src/seg-9.m4s', 'put live/q/src/index.m3u8', 'remove live/q/src/seg-0.m4s'],
   );
   q.close();
+});
+
+test('an origin that keeps failing one object is not flooded with republishes', async () => {
+  const g = rig();
+  await g.feed(2);
+  await g.queue.drain();
+  // A 5xx for one segment, every time (an origin-side fault the retries cannot fix).
+  const poisoned = `${PATH}/src/seg-1.m4s`;
+  const put = g.origin.put.bind(g.origin);
+  let tries = 0;
+  g.origin.put = (obj) => {
+    if (obj.path !== poisoned) return put(obj);
+    tries++;
+    return Promise.reject(new CorralError('PUSH_FAILED', 'origin answered 500', { recoverable: true }));
+  };
+  g.origin.restart({ quietly: true });
+  await g.feed(0.2);
+  await sleep(600);
+  // Probes every 5 ms; republishes back off 10, 20, 40, 80, 160, 320 ms...: a handful, not 100.
+  assert.ok(tries >= 2 && tries <= 8, `${tries} republishes in 600 ms`);
+  g.origin.put = put;
+  await sleep(700);
+  await g.whole();
+  g.sink.end('unpublish');
+  await g.stream.close();
 });
