@@ -110,6 +110,8 @@ export class Rendition {
     this.#mapUri = `init-${this.#initCount++}.mp4`;
     const init = writeInitSegment(tracks.tracks);
     this.#media.init(this.#mapUri, init);
+    // A publisher that keeps changing its codec setup before any segment must not pile up inits.
+    this.#pruneMedia();
     this.#d.queue.put({
       path: this.#d.basePath + this.#mapUri,
       kind: 'init',

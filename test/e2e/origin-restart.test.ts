@@ -147,11 +147,16 @@ describe('an origin killed and restarted under a live stream', () => {
       20_000,
     );
     let lastProblem = '';
+    /** What a new viewer would have run into, from the moment the origin answered. */
+    const seen: string[] = [];
     const again = await waitFor(
       'the stream whole again',
       async () => {
         const w = await check(base);
-        if (typeof w === 'string') lastProblem = w;
+        if (typeof w === 'string') {
+          if (w !== lastProblem) seen.push(`${Date.now() - answeredAt} ms: ${w}`);
+          lastProblem = w;
+        }
         return typeof w === 'string' ? undefined : w;
       },
       10_000,
@@ -169,7 +174,7 @@ describe('an origin killed and restarted under a live stream', () => {
     t.diagnostic(
       `origin restart: killed for ${answeredAt - killedAt} ms; whole again ${wholeMs} ms after it ` +
         `answered; gaps listed: ${again.gaps.length} then ${l.gaps.length}; segments since the ` +
-        `first check: ${outage.join(', ')}`,
+        `first check: ${outage.join(', ')}; until whole: ${seen.join('; ') || 'nothing missing'}`,
     );
     assert.ok(wholeMs <= 3000, `whole again after ${wholeMs} ms (last problem: ${lastProblem})`);
     assert.deepEqual(l.gaps, [], 'no segment is a gap');
