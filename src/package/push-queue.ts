@@ -103,15 +103,17 @@ export class PushQueue {
   put(obj: PushObject): void {
     if (this.#offline || this.#closed) return;
     const playlist = obj.kind === 'playlist' || obj.kind === 'multivariant';
-    if (playlist) {
-      const older = this.#ops.findIndex((o) => o.supersedes === obj.path);
-      if (older !== -1) this.#ops.splice(older, 1);
-    }
-    this.#enqueue({
+    const op: Op = {
       what: `put ${obj.path}`,
       ...(playlist ? { supersedes: obj.path } : {}),
       run: () => this.#push.put(obj),
-    });
+    };
+    if (playlist) {
+      const older = this.#ops.findIndex((o) => o.supersedes === obj.path);
+      // The newer version finishes a republish the older one would have finished.
+      if (older !== -1 && this.#ops.splice(older, 1)[0]!.endsRepublish) op.endsRepublish = true;
+    }
+    this.#enqueue(op);
   }
 
   remove(path: string): void {

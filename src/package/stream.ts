@@ -8,7 +8,8 @@ import { LeaderRole } from './role-leader.js';
 import { FollowerRole } from './role-follower.js';
 import { AudioRole } from './role-audio.js';
 import { describeTracks } from './tracks.js';
-import { renderMultivariantPlaylist, type RenditionReport, type VariantEntry } from './playlist.js';
+import type { RenditionReport, VariantEntry } from './playlist.js';
+import { MultivariantState } from './multivariant.js';
 import type { PushQueue } from './push-queue.js';
 import type { PushObject } from '../origin/types.js';
 import { CutLog } from './cut-log.js';
@@ -53,8 +54,7 @@ export class LiveStream {
   readonly #d: LiveStreamDeps;
   readonly #renditions = new Map<string, Rendition>();
   readonly #cuts = new CutLog();
-  #lastMultivariant = '';
-  #multivariant: PushObject | undefined;
+  readonly #multivariant: MultivariantState;
   #hasMedia = false;
   /** Gave up its window copies (see release). */
   #released = false;
@@ -69,6 +69,7 @@ export class LiveStream {
 
   constructor(deps: LiveStreamDeps) {
     this.#d = deps;
+    this.#multivariant = new MultivariantState(deps.path);
     deps.queue.onFailure = (e, what) => this.#act(pushProblem(e), describeError(e), { what });
     deps.queue.onOriginRestart = () => this.#act('originRestarted', 'a new origin process answered');
     deps.queue.republish = () => this.#republishObjects();
@@ -116,7 +117,8 @@ export class LiveStream {
       media.push(...o.media);
       if (o.playlist) playlists.push(o.playlist);
     }
-    return [...media, ...playlists, ...(this.#multivariant ? [this.#multivariant] : [])];
+    const mv = this.#multivariant.current;
+    return [...media, ...playlists, ...(mv ? [mv] : [])];
   }
 
   #rendition(name: string, role: () => RenditionRole): Rendition {
@@ -385,29 +387,7 @@ export class LiveStream {
       const v = r.variant(`${r.name}/index.m3u8`);
       if (v) variants.push(v);
     }
-    if (variants.length === 0) return;
-    const text = renderMultivariantPlaylist(variants);
-    if (text === this.#lastMultivariant) return;
-    // Bit rates are re-measured every segment; re-push only when they move by > 10 %, since
-    // players read this playlist once and caches should not churn on noise.
-    if (this.#lastMultivariant && !movedEnough(this.#lastMultivariant, text)) return;
-    this.#lastMultivariant = text;
-    this.#multivariant = {
-      path: `${this.#d.path}/index.m3u8`,
-      kind: 'multivariant',
-      contentType: 'application/vnd.apple.mpegurl',
-      body: Buffer.from(text),
-      maxAgeS: 1,
-    };
-    this.#d.queue.put(this.#multivariant);
+    const next = this.#multivariant.update(variants);
+    if (next) this.#d.queue.put(next);
   }
-}
-
-function movedEnough(prev: string, next: string): boolean {
-  const bw = (s: string) => [...s.matchAll(/[:,]BANDWIDTH=(\d+)/g)].map((m) => Number(m[1]));
-  const a = bw(prev);
-  const b = bw(next);
-  if (a.length !== b.length) return true;
-  if (prev.replace(/BANDWIDTH=\d+/g, '') !== next.replace(/BANDWIDTH=\d+/g, '')) return true;
-  return a.some((x, i) => Math.abs(x - b[i]!) > x * 0.1);
 }
