@@ -92,13 +92,8 @@ export class HttpPush implements OriginPush {
   /** One HEAD, no retries: the packager asks this while waiting for a lost origin to return. */
   async probe(path: string): Promise<void> {
     if (this.#closed) throw new CorralError('PUSH_FAILED', 'push transport closed');
-    await this.#once(
-      'HEAD',
-      this.#target(path),
-      { authorization: `Bearer ${this.#token}` },
-      undefined,
-      PROBE_TIMEOUT_MS,
-    );
+    // A plain viewer's request: the token is for writes and is not sent where it is not needed.
+    await this.#once('HEAD', this.#target(path), {}, undefined, PROBE_TIMEOUT_MS);
   }
 
   originInstance(): string | undefined {

@@ -73,11 +73,12 @@ export function handlePushRequest(
   opts: ReceiverOptions,
 ): void {
   const max = opts.maxObjectBytes;
-  res.setHeader(ORIGIN_INSTANCE_HEADER, opts.instance);
   if (opts.token === '') return reject(req, res, max, 403, 'push over HTTP is disabled');
   if (!tokenMatches(req.headers.authorization, opts.token)) {
     return reject(req, res, max, 401, 'bad or missing push token', { 'www-authenticate': 'Bearer' });
   }
+  // Only for the packager holding the token: no one else needs to learn when the origin restarts.
+  res.setHeader(ORIGIN_INSTANCE_HEADER, opts.instance);
 
   if (req.method === 'DELETE') {
     req.resume();

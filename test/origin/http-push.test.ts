@@ -213,6 +213,10 @@ describe('HttpPush knows when the origin restarted', () => {
       await other.put(seg);
       assert.notEqual(other.originInstance(), a);
       other.close();
+      const stranger = new HttpPush({ baseUrl: first.base, token: 'wrong', retries: 0 });
+      await assert.rejects(stranger.put(seg));
+      assert.equal(stranger.originInstance(), undefined, 'told only to the token holder');
+      stranger.close();
     } finally {
       push.close();
       await first.origin.close();
