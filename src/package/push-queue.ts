@@ -21,9 +21,13 @@ interface Op {
   removes?: string;
   /** The last op of a republish: once it is through, the origin has taken the whole window. */
   endsRepublish?: boolean;
+  /** Republished media: no playlist comes between them, so their order does not matter. */
+  unordered?: boolean;
   run: () => Promise<void>;
 }
 
+/** Republished media pushed at once: a cold, just-restarted origin answers each one slowly. */
+const REPUBLISH_CONCURRENCY = 4;
 /** Longest wait before republishing again to an origin that failed the last republish. */
 const MAX_REPUBLISH_BACKOFF_MS = 8000;
 
@@ -35,7 +39,8 @@ const MAX_REPUBLISH_BACKOFF_MS = 8000;
  *
  * When the stream decides the origin is gone or lost what it held (`resync()`), nothing more is
  * sent or queued: the stream keeps packaging into its window, and once the origin answers again
- * the queue pushes `republish()` (the whole window, in publishing order) ahead of anything new.
+ * the queue pushes `republish()` (the whole window, in publishing order) ahead of anything new;
+ * its media goes a few objects at a time, since no playlist is sent until all of it is through.
  * So an outage costs no memory beyond the window however long it lasts.
  */
 export class PushQueue {
@@ -196,7 +201,9 @@ export class PushQueue {
     const objects = (this.republish?.() ?? []).filter((o) => !gone.some((g) => o.path.startsWith(g)));
     const ops: Op[] = objects.map((obj) => ({
       what: `republish ${obj.path}`,
-      ...(obj.kind === 'playlist' || obj.kind === 'multivariant' ? { supersedes: obj.path } : {}),
+      ...(obj.kind === 'playlist' || obj.kind === 'multivariant'
+        ? { supersedes: obj.path }
+        : { unordered: true }),
       run: () => this.#push.put(obj),
     }));
     for (const path of this.#heldRemovals) {
@@ -222,27 +229,37 @@ export class PushQueue {
     if (this.#running) return;
     this.#running = true;
     while (!this.#offline && this.#ops.length > 0) {
-      const op = this.#ops.shift()!;
-      try {
-        await op.run();
-        if (op.endsRepublish) {
-          this.#republishing = false;
-          this.#failedRepublishes = 0;
-        }
-        this.#noteInstance();
-      } catch (e) {
-        this.#failures++;
-        try {
-          if (this.onFailure) this.onFailure(e, op.what);
-          else this.#log.error({ err: describeError(e) }, `origin push failed: ${op.what}`);
-        } catch (x) {
-          // A throwing handler must not stop the queue: every later push would wait for ever.
-          this.#log.error({ err: describeError(x) }, 'push failure handler threw');
-        }
+      const batch = [this.#ops.shift()!];
+      while (batch[0]!.unordered && batch.length < REPUBLISH_CONCURRENCY && this.#ops[0]?.unordered) {
+        batch.push(this.#ops.shift()!);
       }
+      const results = await Promise.allSettled(batch.map((op) => op.run()));
+      results.forEach((r, i) => {
+        const op = batch[i]!;
+        if (r.status === 'fulfilled') {
+          if (op.endsRepublish) {
+            this.#republishing = false;
+            this.#failedRepublishes = 0;
+          }
+          this.#noteInstance();
+        } else {
+          this.#failed(r.reason, op.what);
+        }
+      });
     }
     this.#running = false;
     this.#settle();
+  }
+
+  #failed(e: unknown, what: string): void {
+    this.#failures++;
+    try {
+      if (this.onFailure) this.onFailure(e, what);
+      else this.#log.error({ err: describeError(e) }, `origin push failed: ${what}`);
+    } catch (x) {
+      // A throwing handler must not stop the queue: every later push would wait for ever.
+      this.#log.error({ err: describeError(x) }, 'push failure handler threw');
+    }
   }
 
   #noteInstance(): void {
