@@ -143,6 +143,7 @@ export async function measureAvailability(procs: Procs, o: AvailabilityOptions):
       apps: config.apps,
       logger: log.child({ c: 'ingest' }),
       registry,
+      publishKey: config.publishKey,
     });
     closers.push(() => rtmp.close());
     const rtmpAddr = await rtmp.listen(0, '127.0.0.1');

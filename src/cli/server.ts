@@ -71,8 +71,8 @@ export async function startIngestNode(
 ): Promise<IngestNode> {
   const packager = new Packager({
     // Keys are checked by the ingest (constant time, per-stream keys, the callback) before the
-    // packager is asked; a second check here would refuse per-stream keys that differ from it.
-    config: { ...config, publishKey: '' },
+    // packager is asked: the packager has no key check of its own.
+    config,
     push,
     logger: log.child({ c: 'package' }),
     registry,

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { CorralError, describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { encodeLiveHeader } from './live-state.js';
+import { ORIGIN_INSTANCE_HEADER } from './receiver.js';
 import type { OriginPush, PushObject } from './types.js';
 
 export interface HttpPushOptions {
@@ -23,6 +24,8 @@ export interface HttpPushOptions {
 
 /** How much of an error response body we keep for the error message. */
 const MAX_ERROR_TEXT = 512;
+/** A probe only asks whether anyone answers; a slow answer is as good as none. */
+const PROBE_TIMEOUT_MS = 1000;
 
 /**
  * The HTTP push transport: PUT/DELETE against an origin's receiver over keep-alive connections.
@@ -40,6 +43,7 @@ export class HttpPush implements OriginPush {
   readonly #request: typeof http.request;
   readonly #logger: Logger | undefined;
   #closed = false;
+  #instance: string | undefined;
 
   constructor(opts: HttpPushOptions) {
     this.#base = new URL(opts.baseUrl);
@@ -85,6 +89,17 @@ export class HttpPush implements OriginPush {
     return this.#send('DELETE', path, {}, undefined);
   }
 
+  /** One HEAD, no retries: the packager asks this while waiting for a lost origin to return. */
+  async probe(path: string): Promise<void> {
+    if (this.#closed) throw new CorralError('PUSH_FAILED', 'push transport closed');
+    // A plain viewer's request: the token is for writes and is not sent where it is not needed.
+    await this.#once('HEAD', this.#target(path), {}, undefined, PROBE_TIMEOUT_MS);
+  }
+
+  originInstance(): string | undefined {
+    return this.#instance;
+  }
+
   /** Drop pooled connections; later pushes fail with PUSH_FAILED. */
   close(): void {
     this.#closed = true;
@@ -97,7 +112,7 @@ export class HttpPush implements OriginPush {
     headers: http.OutgoingHttpHeaders,
     body: Buffer | undefined,
   ): Promise<void> {
-    const target = `${this.#basePath}/${path.split('/').map(encodeURIComponent).join('/')}`;
+    const target = this.#target(path);
     const allHeaders = { ...headers, authorization: `Bearer ${this.#token}` };
     for (let attempt = 0; ; attempt++) {
       if (this.#closed) throw new CorralError('PUSH_FAILED', `push transport closed (${method} ${path})`);
@@ -138,11 +153,16 @@ export class HttpPush implements OriginPush {
     }
   }
 
+  #target(path: string): string {
+    return `${this.#basePath}/${path.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
   #once(
     method: string,
     path: string,
     headers: http.OutgoingHttpHeaders,
     body: Buffer | undefined,
+    timeoutMs = this.#timeoutMs,
   ): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const req = this.#request({
@@ -154,15 +174,14 @@ export class HttpPush implements OriginPush {
         headers,
         agent: this.#agent,
       });
-      const timer = setTimeout(
-        () => req.destroy(new Error(`timed out after ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      );
+      const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
       req.on('error', (e) => {
         clearTimeout(timer);
         reject(e);
       });
       req.on('response', (res) => {
+        const instance = res.headers[ORIGIN_INSTANCE_HEADER];
+        if (typeof instance === 'string' && instance !== '') this.#instance = instance;
         const chunks: Buffer[] = [];
         let kept = 0;
         res.on('data', (c: Buffer) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OriginConfig } from '../config/schema.js';
@@ -48,6 +49,8 @@ export class Origin {
   /** Blocking reloads, delta updates and preload-hint holds for LL-HLS playlists. */
   readonly #live: LiveServe;
   readonly #now: () => number;
+  /** Tells packagers this is a new process, whose store may have started empty. */
+  readonly #instance = randomUUID();
   #server: Server | undefined;
   #closed: Promise<void> | undefined;
 
@@ -165,6 +168,7 @@ export class Origin {
         maxObjectBytes: this.#config.maxObjectBytes,
         push: this.push,
         logger: this.#logger,
+        instance: this.#instance,
       });
     }
 

@@ -20,12 +20,20 @@ export const KINDS: ReadonlySet<string> = new Set<ObjectKind>([
   'multivariant',
 ]);
 
+/**
+ * On every push answer: which origin process took it. A packager that sees it change knows the
+ * origin restarted and may have lost what it held, even when no push failed in between.
+ */
+export const ORIGIN_INSTANCE_HEADER = 'x-corral-origin-instance';
+
 export interface ReceiverOptions {
   /** Empty: HTTP push disabled (403). */
   token: string;
   maxObjectBytes: number;
   push: OriginPush;
   logger: Logger;
+  /** This origin process (ORIGIN_INSTANCE_HEADER). */
+  instance: string;
 }
 
 /** Constant-time token check: hashing first makes both sides equal length, so length leaks nothing. */
@@ -69,6 +77,8 @@ export function handlePushRequest(
   if (!tokenMatches(req.headers.authorization, opts.token)) {
     return reject(req, res, max, 401, 'bad or missing push token', { 'www-authenticate': 'Bearer' });
   }
+  // Only for the packager holding the token: no one else needs to learn when the origin restarts.
+  res.setHeader(ORIGIN_INSTANCE_HEADER, opts.instance);
 
   if (req.method === 'DELETE') {
     req.resume();

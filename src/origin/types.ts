@@ -31,6 +31,16 @@ export interface OriginPush {
   put(obj: PushObject): Promise<void>;
   /** Remove one object, or every object below `path` when it ends with "/". */
   remove(path: string): Promise<void>;
+  /**
+   * Resolves once the origin answers a request for `path` at all (any status), in one attempt;
+   * rejects when it cannot be reached. Absent where the origin cannot go away (in-process).
+   */
+  probe?(path: string): Promise<void>;
+  /**
+   * The origin process that answered the last push, when it says: another value means the origin
+   * restarted and may have lost everything it held.
+   */
+  originInstance?(): string | undefined;
 }
 
 /** An object as the origin holds it. */

@@ -9,15 +9,21 @@ test('every component error has one action', () => {
     transcoderCrashed: 'restart',
     transcoderFailed: 'dropRenditions',
     pushFailed: 'logAndContinue',
+    originUnreachable: 'republish',
+    originRestarted: 'republish',
     originRejected: 'endStream',
     badSourceMedia: 'endStream',
     badTranscodedMedia: 'logAndContinue',
   });
 });
 
-test('a refused push token is an origin rejection; anything else is one failed push', () => {
+test('a refused token rejects the packager; retries run out on an unreachable origin; else one push', () => {
   assert.equal(pushProblem(new CorralError('PUSH_UNAUTHORIZED', '401')), 'originRejected');
-  assert.equal(pushProblem(new CorralError('PUSH_FAILED', '503', { recoverable: true })), 'pushFailed');
+  assert.equal(
+    pushProblem(new CorralError('PUSH_FAILED', '503', { recoverable: true })),
+    'originUnreachable',
+  );
+  assert.equal(pushProblem(new CorralError('PUSH_FAILED', 'origin answered 400')), 'pushFailed');
   assert.equal(pushProblem(new CorralError('BAD_REQUEST', 'bad playlist state')), 'pushFailed');
   assert.equal(pushProblem(new Error('socket hang up')), 'pushFailed');
 });

@@ -11,9 +11,13 @@ import { isCorralError } from '../util/errors.js';
  * - endStream: this publisher session's media is no longer packaged (its transcoder stopped,
  *   its open segments closed); the playlists stay for a publisher that returns within the grace
  *   period, else they end as usual.
+ * - republish: nothing more is sent; packaging goes on into the window (memory stays bounded by
+ *   it), the origin is probed, and once it answers everything it should hold (multivariant, init
+ *   segments, the window's segments and parts, playlists) is pushed again ahead of new media.
+ *   Segments that scrolled out meanwhile are simply no longer listed.
  * - logAndContinue: logged; what follows supersedes it (the next playlist lists the next segment).
  */
-export type StreamAction = 'restart' | 'dropRenditions' | 'endStream' | 'logAndContinue';
+export type StreamAction = 'restart' | 'dropRenditions' | 'endStream' | 'republish' | 'logAndContinue';
 
 export type StreamProblem =
   /** ffmpeg could not run at all; retrying would fail the same way. */
@@ -22,8 +26,12 @@ export type StreamProblem =
   | 'transcoderCrashed'
   /** ffmpeg crashed more times in a row than allowed: the transcoder gave up. */
   | 'transcoderFailed'
-  /** One push did not reach the origin (network, 5xx after retries, one object refused). */
+  /** One object was refused (a 4xx other than the credentials): the origin itself is fine. */
   | 'pushFailed'
+  /** The origin could not be reached, or failed, through every retry: it is down or restarting. */
+  | 'originUnreachable'
+  /** A different origin process answered: whatever the old one held may be gone. */
+  | 'originRestarted'
   /** The origin refuses this packager outright (bad push token): nothing will get through. */
   | 'originRejected'
   /** The publisher's codec configuration cannot be packaged. */
@@ -55,6 +63,16 @@ export const ERROR_ACTIONS: Readonly<Record<StreamProblem, ActionRule>> = {
     says: 'transcoder gave up; passthrough only',
   },
   pushFailed: { action: 'logAndContinue', level: 'error', says: 'origin push failed' },
+  originUnreachable: {
+    action: 'republish',
+    level: 'warn',
+    says: 'origin unreachable; packaging into the window until it answers, then republishing it',
+  },
+  originRestarted: {
+    action: 'republish',
+    level: 'warn',
+    says: 'origin restarted; republishing the window, init segments and playlists',
+  },
   originRejected: {
     action: 'endStream',
     level: 'error',
@@ -70,7 +88,9 @@ export const ERROR_ACTIONS: Readonly<Record<StreamProblem, ActionRule>> = {
 
 /** Which row a failed push falls under. */
 export function pushProblem(e: unknown): StreamProblem {
-  return isCorralError(e, 'PUSH_UNAUTHORIZED') ? 'originRejected' : 'pushFailed';
+  if (isCorralError(e, 'PUSH_UNAUTHORIZED')) return 'originRejected';
+  // Retries exhausted on the network or 5xx: the origin, not this object, is the problem.
+  return isCorralError(e) && e.recoverable ? 'originUnreachable' : 'pushFailed';
 }
 
 /** Which row a transcoder report falls under. */

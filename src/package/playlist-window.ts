@@ -76,6 +76,11 @@ export class PlaylistWindow {
     return this.#segments.map((s) => ({ ...s, ...(s.parts ? { parts: [...s.parts] } : {}) }));
   }
 
+  /** The open segment's parts, as listed (copies). */
+  openParts(): PartEntry[] {
+    return this.#openParts.map((p) => ({ ...p }));
+  }
+
   /** RFC 8216 forbids TARGETDURATION changing once set, so the first value stays. */
   fixTargetDuration(seconds: number): number {
     if (!(seconds >= 1) || !Number.isInteger(seconds)) throw new RangeError(`bad target duration ${seconds}`);

@@ -80,11 +80,7 @@ export function serverControl(targetDurationS: number, partTargetS: number) {
  */
 export function mediaPlaylistModel(s: MediaPlaylistState, ll?: LowLatencyState): MediaPlaylist {
   const skip = ll?.skipSegments ?? 0;
-  let partsFrom = s.segments.length;
-  if (ll) {
-    let span = 0;
-    while (partsFrom > 0 && span < 3 * s.targetDurationS) span += s.segments[--partsFrom]!.durationS;
-  }
+  const partsFrom = ll ? partsListedFrom(s.segments, s.targetDurationS) : s.segments.length;
   const segments = s.segments.map((seg, i): MediaSegment => ({
     uri: seg.uri,
     durationS: seg.durationS,
@@ -124,6 +120,14 @@ export function mediaPlaylistModel(s: MediaPlaylistState, ll?: LowLatencyState):
     model.partTargetS = ll.partTargetS;
   }
   return model;
+}
+
+/** Index of the first segment whose parts are still listed: the last three target durations. */
+export function partsListedFrom(segments: readonly PlaylistSegment[], targetDurationS: number): number {
+  let from = segments.length;
+  let span = 0;
+  while (from > 0 && span < 3 * targetDurationS) span += segments[--from]!.durationS;
+  return from;
 }
 
 function part(p: PartEntry): Part {

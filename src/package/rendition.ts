@@ -3,7 +3,9 @@ import type { PackageConfig } from '../config/schema.js';
 import type { MediaFrame } from '../media/types.js';
 import { writeInitSegment } from '../media/index.js';
 import { Segmenter, type SegmentMedia } from './segmenter.js';
-import type { RenditionReport, VariantEntry } from './playlist.js';
+import { partsListedFrom, type RenditionReport, type VariantEntry } from './playlist.js';
+import type { PushObject } from '../origin/types.js';
+import { WindowMedia } from './window-media.js';
 import { AudioClock, buildSegment } from './fragment.js';
 import type { SessionTracks } from './tracks.js';
 import type { PushQueue } from './push-queue.js';
@@ -63,6 +65,9 @@ export class Rendition {
   #wallAt: ((ms: number) => number) | undefined;
   #bitrates: number[] = [];
   #frameRate: number | undefined;
+  /** The window's bytes, for an origin that lost them. */
+  readonly #media = new WindowMedia();
+  #lastPlaylist: PushObject | undefined;
   /** No longer produced (the transcoder dropped it); kept so its numbering survives a revival. */
   retired = false;
 
@@ -106,11 +111,15 @@ export class Rendition {
       ? new AudioClock(tracks.audio.sampleRate, tracks.audio.samplesPerFrame)
       : undefined;
     this.#mapUri = `init-${this.#initCount++}.mp4`;
+    const init = writeInitSegment(tracks.tracks);
+    this.#media.init(this.#mapUri, init);
+    // A publisher that keeps changing its codec setup before any segment must not pile up inits.
+    this.#pruneMedia();
     this.#d.queue.put({
       path: this.#d.basePath + this.#mapUri,
       kind: 'init',
       contentType: 'video/mp4',
-      body: writeInitSegment(tracks.tracks),
+      body: init,
     });
     this.#pendingDiscontinuity = this.#nextSeq > 0;
     this.#win.reopen();
@@ -238,6 +247,11 @@ export class Rendition {
         : buildSegment(this.#fragmentSeq++, media, tracks, this.#audioClock);
     const uri = `seg-${seq}.m4s`;
     this.#d.queue.put({ path: this.#d.basePath + uri, kind: 'segment', contentType: 'video/mp4', body });
+    this.#media.segment(
+      uri,
+      body,
+      parts.map((p, i) => ({ uri: p.uri, bytes: partBodies[i]?.length ?? -1 })),
+    );
     if (!this.#frameRate && media.video.length > 1) {
       this.#frameRate = Math.round((media.video.length * 1000 * 1000) / media.durationMs) / 1000;
     }
@@ -255,6 +269,7 @@ export class Rendition {
       now,
     );
     this.#pendingDiscontinuity = false;
+    this.#pruneMedia();
     this.#bitrates.push((body.length * 8) / durationS);
     if (this.#bitrates.length > 30) this.#bitrates.shift();
     this.#pushPlaylist();
@@ -267,6 +282,51 @@ export class Rendition {
       startMs: media.startMs,
     });
     return true;
+  }
+
+  #pruneMedia(): void {
+    const listed = this.#win.segments();
+    this.#media.prune(
+      new Set(listed.map((s) => s.uri)),
+      new Set([...listed.map((s) => s.mapUri), this.#mapUri]),
+    );
+  }
+
+  /** Forget every copy kept for republishing (the stream is over and gave up its slot). */
+  releaseMedia(): void {
+    this.#media.prune(new Set(), new Set());
+  }
+
+  /** Bytes held for republishing (see WindowMedia). */
+  retained(): { objects: number; bytes: number } {
+    return this.#media.size();
+  }
+
+  /**
+   * What the origin should hold for this rendition now: init segments, the window's segments and
+   * listed parts, the open segment's parts (media, in that order), and the newest playlist.
+   * Gaps have no media; segments that already scrolled out are not listed and not needed.
+   */
+  republishObjects(): { media: PushObject[]; playlist: PushObject | undefined } {
+    const segments = this.#win.segments();
+    const media: PushObject[] = [];
+    const add = (uri: string, kind: 'init' | 'segment' | 'part', body: Buffer | undefined) => {
+      if (body) media.push({ path: this.#d.basePath + uri, kind, contentType: 'video/mp4', body });
+    };
+    for (const map of new Set([...segments.map((s) => s.mapUri), this.#mapUri])) {
+      if (map !== '') add(map, 'init', this.#media.initBody(map));
+    }
+    const partsFrom = this.#d.lowLatency
+      ? partsListedFrom(segments, this.#win.targetDurationS ?? 1)
+      : segments.length;
+    segments.forEach((s, i) => {
+      if (s.gap) return;
+      add(s.uri, 'segment', this.#media.segmentBody(s.uri));
+      if (i >= partsFrom)
+        for (const p of s.parts ?? []) add(p.uri, 'part', this.#media.partBody(s.uri, p.uri));
+    });
+    this.#win.openParts().forEach((p, i) => add(p.uri, 'part', this.#openBodies[i]));
+    return { media, playlist: this.#lastPlaylist };
   }
 
   /**
@@ -313,17 +373,20 @@ export class Rendition {
       contentType: 'application/vnd.apple.mpegurl',
       maxAgeS,
     };
+    let obj: PushObject;
     if (!ll) {
-      this.#d.queue.put({ ...base, body: Buffer.from(this.#win.render()) });
-      return;
+      obj = { ...base, body: Buffer.from(this.#win.render()) };
+    } else {
+      const reports = ll.reports();
+      obj = {
+        ...base,
+        body: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports })),
+        delta: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports, delta: true })),
+        live: this.#win.state(ll.partTargetS),
+      };
     }
-    const reports = ll.reports();
-    this.#d.queue.put({
-      ...base,
-      body: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports })),
-      delta: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports, delta: true })),
-      live: this.#win.state(ll.partTargetS),
-    });
+    this.#lastPlaylist = obj;
+    this.#d.queue.put(obj);
   }
 
   /** The multivariant entry, once a segment measured the bit rate. */

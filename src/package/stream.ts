@@ -8,8 +8,10 @@ import { LeaderRole } from './role-leader.js';
 import { FollowerRole } from './role-follower.js';
 import { AudioRole } from './role-audio.js';
 import { describeTracks } from './tracks.js';
-import { renderMultivariantPlaylist, type RenditionReport, type VariantEntry } from './playlist.js';
+import type { RenditionReport, VariantEntry } from './playlist.js';
+import { MultivariantState } from './multivariant.js';
 import type { PushQueue } from './push-queue.js';
+import type { PushObject } from '../origin/types.js';
 import { CutLog } from './cut-log.js';
 import { ERROR_ACTIONS, pushProblem, transcoderProblem, type StreamProblem } from './error-actions.js';
 import type { StreamTranscoder, TranscoderFactory } from './transcoder-port.js';
@@ -52,7 +54,10 @@ export class LiveStream {
   readonly #d: LiveStreamDeps;
   readonly #renditions = new Map<string, Rendition>();
   readonly #cuts = new CutLog();
-  #lastMultivariant = '';
+  readonly #multivariant: MultivariantState;
+  #hasMedia = false;
+  /** Gave up its window copies (see release). */
+  #released = false;
   /** Stream-timeline ms where the next session starts. */
   #timelineEnd = 0;
   /** Stream-timeline ms -> wall clock, for the current session (followers share it). */
@@ -64,7 +69,10 @@ export class LiveStream {
 
   constructor(deps: LiveStreamDeps) {
     this.#d = deps;
+    this.#multivariant = new MultivariantState(deps.path);
     deps.queue.onFailure = (e, what) => this.#act(pushProblem(e), describeError(e), { what });
+    deps.queue.onOriginRestart = () => this.#act('originRestarted', 'a new origin process answered');
+    deps.queue.republish = () => this.#republishObjects();
     let audio: Rendition | undefined;
     const leaderRole = new LeaderRole(this.#cuts, {
       part: (media, msn) => audio?.mirrorPart(media, msn),
@@ -76,6 +84,41 @@ export class LiveStream {
 
   get path(): string {
     return this.#d.path;
+  }
+
+  /** A publisher sent at least one frame: something may be at the origin or on its way. */
+  get hasMedia(): boolean {
+    return this.#hasMedia;
+  }
+
+  /** Bytes held so an origin that lost them can be given them again (bounded by the windows). */
+  retained(): { objects: number; bytes: number } {
+    let objects = 0;
+    let bytes = 0;
+    for (const r of this.#renditions.values()) {
+      const n = r.retained();
+      objects += n.objects;
+      bytes += n.bytes;
+    }
+    return { objects, bytes };
+  }
+
+  /**
+   * Everything the origin should hold, in an order that never lets it serve a playlist naming
+   * something it lacks: every rendition's media, then the media playlists, then the multivariant
+   * (which names the playlists).
+   */
+  #republishObjects(): PushObject[] {
+    if (this.#released) return [];
+    const media: PushObject[] = [];
+    const playlists: PushObject[] = [];
+    for (const r of this.#renditions.values()) {
+      const o = r.republishObjects();
+      media.push(...o.media);
+      if (o.playlist) playlists.push(o.playlist);
+    }
+    const mv = this.#multivariant.current;
+    return [...media, ...playlists, ...(mv ? [mv] : [])];
   }
 
   #rendition(name: string, role: () => RenditionRole): Rendition {
@@ -119,6 +162,9 @@ export class LiveStream {
         return;
       case 'endStream':
         this.#current?.halt();
+        return;
+      case 'republish':
+        this.#d.queue.resync();
         return;
       case 'restart':
       case 'logAndContinue':
@@ -277,6 +323,7 @@ export class LiveStream {
         if (failed) return;
         if (firstDts === undefined) {
           firstDts = f.dts;
+          this.#hasMedia = true;
           const wall0 = this.#d.now();
           offset = this.#timelineEnd - f.dts;
           const base = this.#timelineEnd;
@@ -308,6 +355,15 @@ export class LiveStream {
     this.#stopping.add(stopped);
   }
 
+  /**
+   * An ended stream that lost its registry slot: it keeps no copies any more, so its memory goes
+   * with the slot; an origin that restarts now simply no longer has it.
+   */
+  release(): void {
+    this.#released = true;
+    for (const r of this.#renditions.values()) r.releaseMedia();
+  }
+
   /** No publisher came back within the grace period: the stream ends for viewers. */
   finish(): Promise<void> {
     for (const r of this.#renditions.values()) r.end();
@@ -333,28 +389,7 @@ export class LiveStream {
       const v = r.variant(`${r.name}/index.m3u8`);
       if (v) variants.push(v);
     }
-    if (variants.length === 0) return;
-    const text = renderMultivariantPlaylist(variants);
-    if (text === this.#lastMultivariant) return;
-    // Bit rates are re-measured every segment; re-push only when they move by > 10 %, since
-    // players read this playlist once and caches should not churn on noise.
-    if (this.#lastMultivariant && !movedEnough(this.#lastMultivariant, text)) return;
-    this.#lastMultivariant = text;
-    this.#d.queue.put({
-      path: `${this.#d.path}/index.m3u8`,
-      kind: 'multivariant',
-      contentType: 'application/vnd.apple.mpegurl',
-      body: Buffer.from(text),
-      maxAgeS: 1,
-    });
+    const next = this.#multivariant.update(variants);
+    if (next) this.#d.queue.put(next);
   }
-}
-
-function movedEnough(prev: string, next: string): boolean {
-  const bw = (s: string) => [...s.matchAll(/[:,]BANDWIDTH=(\d+)/g)].map((m) => Number(m[1]));
-  const a = bw(prev);
-  const b = bw(next);
-  if (a.length !== b.length) return true;
-  if (prev.replace(/BANDWIDTH=\d+/g, '') !== next.replace(/BANDWIDTH=\d+/g, '')) return true;
-  return a.some((x, i) => Math.abs(x - b[i]!) > x * 0.1);
 }

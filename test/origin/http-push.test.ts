@@ -196,3 +196,47 @@ describe('HttpPush failures', () => {
     await assert.rejects(push.put(seg), (e: unknown) => isCorralError(e, 'PUSH_FAILED'));
   });
 });
+
+describe('HttpPush knows when the origin restarted', () => {
+  it('reports the origin instance of each push answer: a new process, a new value', async () => {
+    const first = await startOrigin();
+    const second = await startOrigin();
+    const push = new HttpPush({ baseUrl: first.base, token: TOKEN, retries: 0 });
+    try {
+      assert.equal(push.originInstance(), undefined);
+      await push.put(seg);
+      const a = push.originInstance();
+      assert.match(a ?? '', /^[0-9a-f-]{36}$/);
+      await push.put(seg);
+      assert.equal(push.originInstance(), a, 'the same process keeps its value');
+      const other = new HttpPush({ baseUrl: second.base, token: TOKEN, retries: 0 });
+      await other.put(seg);
+      assert.notEqual(other.originInstance(), a);
+      other.close();
+      const stranger = new HttpPush({ baseUrl: first.base, token: 'wrong', retries: 0 });
+      await assert.rejects(stranger.put(seg));
+      assert.equal(stranger.originInstance(), undefined, 'told only to the token holder');
+      stranger.close();
+    } finally {
+      push.close();
+      await first.origin.close();
+      await second.origin.close();
+    }
+  });
+
+  it('probes once: any answer (a 404 too) resolves, nothing listening rejects at once', async () => {
+    const running = await startOrigin();
+    const push = new HttpPush({ baseUrl: running.base, token: TOKEN, retries: 5, backoffMs: 1000 });
+    const down = new HttpPush({ baseUrl: `http://127.0.0.1:${await closedPort()}`, token: TOKEN });
+    try {
+      await push.probe('live/none/index.m3u8');
+      const t0 = Date.now();
+      await assert.rejects(down.probe('live/none/index.m3u8'));
+      assert.ok(Date.now() - t0 < 500, 'no retries, no backoff');
+    } finally {
+      push.close();
+      down.close();
+      await running.origin.close();
+    }
+  });
+});

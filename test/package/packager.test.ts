@@ -20,25 +20,24 @@ import {
 
 const T0 = 1_700_000_000_000;
 
-function packager(opts: { transcoders?: TranscoderFactory; graceS?: number; key?: string } = {}) {
+function packager(opts: { transcoders?: TranscoderFactory; graceS?: number; maxStreams?: number } = {}) {
   const push = new RecordingPush();
   const clock = { now: T0 };
   const p = new Packager({
     config: {
       package: config({ reconnectGraceS: opts.graceS ?? 30, availabilityS: 1 }),
-      maxStreams: 4,
-      publishKey: opts.key ?? '',
+      maxStreams: opts.maxStreams ?? 4,
     },
     push,
     logger: silentLogger(),
     now: () => clock.now,
     transcoders: opts.transcoders,
   });
-  const publish = (name: string, query = ''): StreamSink => {
+  const publish = (name: string): StreamSink => {
     const req: PublishRequest = {
       app: 'live',
       name,
-      query: new URLSearchParams(query),
+      query: new URLSearchParams(),
       remote: '127.0.0.1:50000',
       secure: false,
     };
@@ -107,17 +106,80 @@ test('what reaches the origin, in order: init, media, then the playlists that li
   await g.p.close();
 });
 
-test('one publisher per name, and the stream key is checked', () => {
-  const g = packager({ key: 'k1' });
+test('one publisher per name', () => {
+  const g = packager();
+  g.publish('demo');
   assert.throws(
     () => g.publish('demo'),
-    (e) => isCorralError(e, 'PUBLISH_DENIED'),
-  );
-  g.publish('demo', 'key=k1');
-  assert.throws(
-    () => g.publish('demo', 'key=k1'),
     (e) => isCorralError(e, 'STREAM_BUSY'),
   );
+});
+
+test('regression: publishes that never send media hold no slot (62 of them held 64 for 60 s)', async () => {
+  const g = packager({ maxStreams: 2 });
+  const ended: string[] = [];
+  g.p.on('streamEnded', (e) => ended.push(e.path));
+  for (let i = 0; i < 10; i++) g.publish(`idle${i}`).end('disconnect');
+  assert.deepEqual(g.p.liveStreams(), []);
+  assert.equal(ended.length, 10, 'each one is over at once');
+  // Both slots are free for real publishers, and nothing of the idle ones reached the origin.
+  const a = g.publish('a');
+  const b = g.publish('b');
+  await g.feed(a, 1.2);
+  await g.feed(b, 1.2);
+  await g.p.drain();
+  assert.deepEqual(
+    g.push.puts((o) => o.path.startsWith('live/idle')),
+    [],
+  );
+  assert.throws(
+    () => g.publish('c'),
+    (e) => isCorralError(e, 'PUBLISH_DENIED'),
+  );
+  a.end('unpublish');
+  b.end('unpublish');
+  await g.p.close();
+});
+
+test('slots count live streams: an ended stream in its grace period gives way, oldest first', async () => {
+  const g = packager({ maxStreams: 2, graceS: 30 });
+  const ended: string[] = [];
+  g.p.on('streamEnded', (e) => ended.push(e.path));
+  const old = g.publish('old');
+  await g.feed(old, 1.2);
+  old.end('disconnect');
+  const newer = g.publish('newer');
+  await g.feed(newer, 1.2, 2000);
+  newer.end('disconnect');
+  // Both are in their grace period: one new stream takes the oldest's slot, not the newer's.
+  const held = g.p.retainedBytes();
+  const live = g.publish('live1');
+  assert.deepEqual(ended, ['live/old']);
+  const kept = g.p.retainedBytes();
+  assert.ok(
+    kept > 0 && kept < held,
+    `the evicted stream's window copies go with its slot (${held} -> ${kept})`,
+  );
+  await g.p.drain();
+  assert.equal(readPlaylist(g.push.text('live/old/src/index.m3u8')).ended, true, 'viewers are told');
+  // The newer one can still resume its playlist.
+  const back = g.publish('newer');
+  await g.feed(back, 1.2, 5000);
+  await g.p.drain();
+  const p = readPlaylist(g.push.text('live/newer/src/index.m3u8'));
+  assert.equal(p.ended, false);
+  assert.ok(
+    p.segments.some((s) => s.discontinuity),
+    'resumed after a reconnect',
+  );
+  // Every slot has a publisher now.
+  assert.throws(
+    () => g.publish('third'),
+    (e) => isCorralError(e, 'PUBLISH_DENIED'),
+  );
+  live.end('unpublish');
+  back.end('unpublish');
+  await g.p.close();
 });
 
 test('a publisher back within the grace period continues the playlist; after it, ENDLIST', async () => {

@@ -214,13 +214,13 @@ test('a transcoder that cannot start never reaches the multivariant; a crash kee
   assert.equal(h.records.find((r) => r.problem === 'transcoderCrashed')?.action, 'restart');
 });
 
-test('a push that fails is logged and the stream carries on', async () => {
+test('a push the origin refuses (not the origin failing) is logged and the stream carries on', async () => {
   const g = rig({ freshness: 'ttl' });
   let refused = 0;
   g.push.refuse = (path) => {
     if (path === `${PATH}/src/seg-1.m4s`) {
       refused++;
-      return new CorralError('PUSH_FAILED', 'origin answered 503', { recoverable: true });
+      return new CorralError('PUSH_FAILED', 'origin answered 400');
     }
     return undefined;
   };

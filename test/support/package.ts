@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { CorralError } from '../../src/util/errors.js';
 import { packageSchema, type PackageConfig } from '../../src/config/schema.js';
 import type { AacConfig, H264Config, MediaFrame, StreamSink } from '../../src/media/types.js';
 import type { OriginPush, PushObject } from '../../src/origin/types.js';
@@ -276,4 +277,92 @@ export function fakeFactory(opts: ConstructorParameters<typeof FakeTranscoder>[1
       return t;
     },
   };
+}
+
+/**
+ * An origin that can crash (kill -9: everything it held is gone, nothing answers) and come back
+ * as a new process. Pushes while it is down fail as HttpPush fails once its retries run out.
+ */
+export class FlakyOrigin implements OriginPush {
+  readonly stored = new Map<string, PushObject>();
+  /** Every push it accepted, in order, with the instance that took it. */
+  readonly log: Array<{ instance: number } & PushOp> = [];
+  down = false;
+  instance = 1;
+  /** Pushes (not probes) tried while it was down. */
+  triedWhileDown = 0;
+  probes = 0;
+
+  put(obj: PushObject): Promise<void> {
+    if (this.down) return this.#refuse(obj.path);
+    this.stored.set(obj.path, obj);
+    this.log.push({ instance: this.instance, op: 'put', obj });
+    return Promise.resolve();
+  }
+
+  remove(path: string): Promise<void> {
+    if (this.down) return this.#refuse(path);
+    for (const p of [...this.stored.keys()]) {
+      if (p === path || (path.endsWith('/') && p.startsWith(path))) this.stored.delete(p);
+    }
+    this.log.push({ instance: this.instance, op: 'remove', path });
+    return Promise.resolve();
+  }
+
+  probe(): Promise<void> {
+    this.probes++;
+    return this.down ? Promise.reject(new Error('connect ECONNREFUSED')) : Promise.resolve();
+  }
+
+  originInstance(): string {
+    return String(this.instance);
+  }
+
+  crash(): void {
+    this.down = true;
+    this.stored.clear();
+  }
+
+  /** A new process with an empty store; `quietly`: it went away between two pushes, none failed. */
+  restart(opts: { quietly?: boolean } = {}): void {
+    if (opts.quietly) this.stored.clear();
+    this.down = false;
+    this.instance++;
+  }
+
+  /** What a player following this origin's playlists would not find (empty: the stream is whole). */
+  missing(stream: string): string[] {
+    const out: string[] = [];
+    const need = (path: string) => {
+      if (!this.stored.has(path)) out.push(path);
+    };
+    const mv = this.stored.get(`${stream}/index.m3u8`);
+    if (!mv) return [`${stream}/index.m3u8`];
+    for (const v of variants(mv.body.toString())) {
+      const playlist = `${stream}/${v}`;
+      const base = playlist.slice(0, playlist.lastIndexOf('/') + 1);
+      const p = this.stored.get(playlist);
+      if (!p) {
+        out.push(playlist);
+        continue;
+      }
+      const read = readPlaylist(p.body.toString());
+      for (const m of read.maps) need(base + m);
+      for (const s of read.segments) {
+        if (!s.gap) need(base + s.uri);
+        for (const part of s.parts) need(base + part);
+      }
+      for (const part of read.openParts) need(base + part);
+    }
+    return out;
+  }
+
+  #refuse(path: string): Promise<void> {
+    this.triedWhileDown++;
+    return Promise.reject(
+      new CorralError('PUSH_FAILED', `PUT ${path} failed after 4 attempts: connect ECONNREFUSED`, {
+        recoverable: true,
+      }),
+    );
+  }
 }
