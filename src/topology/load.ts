@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { CorralError } from '../util/errors.js';
 import { checkTopology, type Problem } from './check.js';
 import { topologySchema, type Topology } from './schema.js';
@@ -8,12 +8,13 @@ export type TopologyResult = { ok: true; topology: Topology } | { ok: false; pro
 
 /** YAML text -> a checked topology, or every problem found, each with its path in the file. */
 export function parseTopology(text: string): TopologyResult {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0)
     return {
       ok: false,
       problems: doc.errors.map((e) => ({
-        path: `(yaml line ${e.linePos?.[0].line ?? '?'})`,
+        path: `(yaml line ${lines.linePos(e.pos[0]).line})`,
         message: e.message,
       })),
     };

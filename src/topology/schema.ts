@@ -12,10 +12,10 @@ import { z } from 'zod';
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-"');
 
 /** HOST:PORT; a fixed port, because other nodes (and other machines) must be told it. */
-const listen = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([1-9]\d{0,4})$/, 'expected HOST:PORT with a port 1-65535')
-  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port above 65535');
+const listen = z.string().refine((v) => {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+}, 'expected HOST:PORT with a port 1-65535');
 
 /** The address others use, when it is not the listen address (0.0.0.0, NAT, a load balancer). */
 const url = z.url({ protocol: /^https?$/ });
