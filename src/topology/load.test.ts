@@ -41,6 +41,8 @@ test('the example topology: its nodes, their URLs and the settings each is start
   assert.equal(overridesOf(r.topology, packager)['rtmps.enabled'], false);
 });
 
+type Obj = Record<string, unknown>;
+
 /** A small valid topology that each bad case below breaks in one way. */
 function good() {
   return {
@@ -52,19 +54,15 @@ function good() {
         name: 'eu',
         clients: ['10.1.0.0/16'],
         shields: [{ name: 'shield-eu', listen: '127.0.0.1:9010' }],
-        edges: [
-          { name: 'edge-eu', listen: '127.0.0.1:9011', shield: 'shield-eu' } as Record<string, unknown>,
-        ],
+        edges: [{ name: 'edge-eu', listen: '127.0.0.1:9011', shield: 'shield-eu' }],
       },
       {
         name: 'us',
         shields: [{ name: 'shield-us', listen: '127.0.0.1:9020' }],
-        edges: [
-          { name: 'edge-us', listen: '127.0.0.1:9021', shield: 'shield-us' } as Record<string, unknown>,
-        ],
+        edges: [{ name: 'edge-us', listen: '127.0.0.1:9021', shield: 'shield-us' }],
       },
     ],
-  } as Record<string, unknown> & { regions: { edges: Record<string, unknown>[] }[] };
+  } as Obj & { regions: (Obj & { edges: Obj[] })[] };
 }
 
 const BAD: { what: string; change: (t: ReturnType<typeof good>) => unknown; problems: string[] }[] = [
@@ -106,7 +104,7 @@ const BAD: { what: string; change: (t: ReturnType<typeof good>) => unknown; prob
   },
   {
     what: 'a client range that is not CIDR',
-    change: (t) => (((t.regions[0] as Record<string, unknown>).clients = ['10.1.0.0', '10.2.0.0/40']), t),
+    change: (t) => (((t.regions[0] as Obj).clients = ['10.1.0.0', '10.2.0.0/40']), t),
     problems: [
       'regions.0.clients.0: "10.1.0.0" is not CIDR (ADDRESS/PREFIX)',
       'regions.0.clients.1: prefix of "10.2.0.0/40" must be 0-32',
@@ -134,7 +132,7 @@ const BAD: { what: string; change: (t: ReturnType<typeof good>) => unknown; prob
   {
     what: 'references to regions and a packager that do not exist',
     change: (t) => {
-      (t.director as Record<string, unknown>).defaultRegion = 'asia';
+      (t.director as Obj).defaultRegion = 'asia';
       t.relays = [{ name: 'relay', region: 'asia', rtmp: '127.0.0.1:9935', primary: 'packager' }];
       return t;
     },
@@ -147,8 +145,8 @@ const BAD: { what: string; change: (t: ReturnType<typeof good>) => unknown; prob
   {
     what: 'listen addresses without a usable port, and no regions',
     change: (t) => {
-      (t.origin as Record<string, unknown>).listen = '127.0.0.1';
-      (t.director as Record<string, unknown>).listen = '127.0.0.1:70000';
+      (t.origin as Obj).listen = '127.0.0.1';
+      (t.director as Obj).listen = '127.0.0.1:70000';
       t.regions = [];
       return t;
     },
