@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { publish } from '../support/ffmpeg.js';
 import { freePort } from '../support/net.js';
 import { until } from '../support/server.js';
 
@@ -65,10 +66,10 @@ async function redirect(url: string): Promise<{ status: number; location: string
 }
 
 describe('corral up on a two-region topology', () => {
-  it('routes viewers by region, drops a dead edge within 3 s, restarts it, and leaves no process behind', async () => {
+  it('routes viewers by region (objects and a real broadcast), drops a dead edge within 3 s, restarts it, and leaves no process behind', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'corral-topology-'));
-    const [director, origin, shieldEu, eu1, eu2, shieldUs, us1] = await Promise.all(
-      Array.from({ length: 7 }, () => freePort()),
+    const [director, origin, shieldEu, eu1, eu2, shieldUs, us1, rtmp] = await Promise.all(
+      Array.from({ length: 8 }, () => freePort()),
     );
     const file = join(dir, 'topology.yaml');
     writeFileSync(
@@ -77,6 +78,10 @@ describe('corral up on a two-region topology', () => {
   logLevel: warn
 origin: { name: origin, listen: 127.0.0.1:${origin} }
 director: { name: director, listen: 127.0.0.1:${director}, defaultRegion: eu }
+packager:
+  name: packager
+  rtmp: 127.0.0.1:${rtmp}
+  set: { transcode.enabled: false, package.reconnectGraceS: 1 }
 regions:
   - name: eu
     shields: [{ name: shield-eu, listen: 127.0.0.1:${shieldEu} }]
@@ -135,6 +140,19 @@ regions:
       const html = await fetch(page.location);
       assert.match(await html.text(), /hls\.min\.js/);
       assert.equal((await redirect(`${base}/?region=mars`)).status, 400);
+
+      // A real broadcast through the packager node (same made-up push token) to a viewer of us.
+      const pub = await publish(`rtmp://127.0.0.1:${rtmp}/live/cam`, 4, { size: '320x240' });
+      assert.equal(pub.code, 0, pub.stderr);
+      const media = await until('ended playlist through the director', async () => {
+        const r = await fetch(`${base}/live/cam/src/index.m3u8?region=us`);
+        const text = r.ok ? await r.text() : '';
+        return text.includes('#EXT-X-ENDLIST') ? { url: r.url, text } : undefined;
+      });
+      assert.ok(media.url.startsWith(`http://127.0.0.1:${us1}/`), media.url);
+      const segment = /^(seg-\d+\.m4s)$/m.exec(media.text)?.[1];
+      assert.ok(segment, media.text);
+      assert.equal((await fetch(new URL(segment, media.url))).status, 200);
 
       for (const p of descendants(up.pid!)) seen.set(p.pid, p.cmd);
       const victim = [...seen].find(([, cmd]) => cmd.includes('--node edge-eu-1 '));
