@@ -117,6 +117,16 @@ export class CacheNode {
       res.end('ok\n');
       return;
     }
+    if (isPath(url, '/load')) {
+      // The director polls this every second to pick the least-loaded edge: a count, not a scrape.
+      const reply = (n: number) =>
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+          .end(`{"connections":${n}}\n`);
+      if (this.#server === undefined) reply(0);
+      else this.#server.getConnections((err, n) => reply(err ? 0 : n));
+      return;
+    }
     if (isPath(url, '/metrics')) {
       // Never forwarded: an upstream's metrics are not this node's.
       if (this.#registry === undefined) return this.#plain(res, 404, 'no metrics here');

@@ -11,6 +11,8 @@ import { createRegistry, serveMetrics } from '../metrics/registry.js';
 import { cacheFlags, runCacheCli } from './cache.js';
 import { configFrom as loadFrom, waitForSignal } from './config.js';
 import { runLoadtestCli } from './loadtest.js';
+import { NODE_FLAGS, runNodeCli } from './node.js';
+import { UP_FLAGS, runUpCli } from './up.js';
 
 const USAGE = `corral: live streaming that survives the spike
 
@@ -23,6 +25,8 @@ Commands:
   ingest    ingest + packager alone, pushing to a remote origin over HTTP
   edge      a coalescing cache node (POP):    --listen HOST:PORT --upstream URL
   shield    a coalescing cache node (region): --listen HOST:PORT --upstream URL
+  up        every node of a topology file as its own process here: --topology FILE
+  node      one node of a topology file: --topology FILE --node NAME
   loadtest  virtual HLS/LL-HLS viewers over real HTTP: --url URL --viewers N --profile ramp|step|spike
   help      this text; "corral <command> --help" lists a command's flags
 
@@ -158,6 +162,14 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd === 'loadtest') return await runLoadtestCli(argv.slice(1));
+    if (cmd === 'up' || cmd === 'node') {
+      if (args.flags.has('help')) {
+        console.log(`corral ${cmd} [flags]\n\n${flagHelp(cmd === 'up' ? UP_FLAGS : NODE_FLAGS)}`);
+        return 0;
+      }
+      await (cmd === 'up' ? runUpCli : runNodeCli)(argv.slice(1));
+      return 0;
+    }
     const spec = specs[cmd];
     if (!spec) {
       console.error(`unknown command "${cmd}"\n\n${USAGE}`);
