@@ -2,7 +2,13 @@ import type { AudioFrame, VideoFrame } from '../media/types.js';
 import type { SegmentMedia, TimedVideoFrame } from './segmenter.js';
 
 /** One LL-HLS partial segment's media, ms on the stream timeline. */
-export type PartMedia = SegmentMedia;
+export interface PartMedia extends SegmentMedia {
+  /**
+   * Set on a segment's last part: the frame that closed it also cut the segment ('segment'), or
+   * the publisher left ('session'). Renditions mirroring the part need to know it as well.
+   */
+  closes?: 'segment' | 'session';
+}
 
 /**
  * Splits the open segment into LL-HLS parts as frames arrive. A part closes when the next
