@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setImmediate as tick } from 'node:timers/promises';
 import type { MediaFrame } from '../../src/media/types.js';
+import { originSchema } from '../../src/config/schema.js';
+import { createRegistry } from '../../src/metrics/registry.js';
+import { MemoryStore } from '../../src/origin/memory-store.js';
+import { Origin } from '../../src/origin/origin.js';
+import type { OriginPush, PushObject } from '../../src/origin/types.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { PushQueue } from '../../src/package/push-queue.js';
 import { LiveStream } from '../../src/package/stream.js';
@@ -108,4 +114,63 @@ test('between sessions nothing is hinted, and the stream ends with no hint out',
   await g.stream.finish();
   await g.queue.drain();
   for (const r of RENDITIONS) assert.equal(readPlaylist(g.push.text(`${PATH}/${r}/index.m3u8`)).ended, true);
+});
+
+test('through the origin: a client prefetching every hint gets each part, never a 404', async () => {
+  const origin = new Origin({
+    store: new MemoryStore({ maxBytes: 64 << 20, maxObjects: 10_000 }),
+    config: originSchema.parse({ pushToken: 'unused' }),
+    logger: silentLogger(),
+    registry: createRegistry({ defaults: false }),
+  });
+  await origin.listen(29851, '127.0.0.1');
+  const base = 'http://127.0.0.1:29851/';
+  const prefetches: Array<Promise<[string, number]>> = [];
+  // As a player prefetching hints does: every playlist version's hint is asked for at once.
+  const push: OriginPush = {
+    put: async (obj: PushObject) => {
+      await origin.push.put(obj);
+      const hint = obj.live?.preloadHint;
+      if (hint === undefined) return;
+      const path = obj.path.replace(/[^/]*$/, hint);
+      prefetches.push(
+        fetch(base + path).then(async (r) => {
+          await r.arrayBuffer();
+          return [path, r.status];
+        }),
+      );
+    },
+    remove: (path) => origin.push.remove(path),
+  };
+  const { factory } = fakeFactory({ rungs: ['240p'], delayFrames: 4 });
+  const queue = new PushQueue(push, silentLogger(), 100_000);
+  const stream = new LiveStream({
+    path: PATH,
+    config: config({ freshness: 'push' }),
+    queue,
+    log: silentLogger(),
+    now: () => Date.now(),
+    onSegment: () => {},
+    transcoders: factory,
+  });
+  try {
+    const sink = stream.openSession(() => {});
+    sink.videoConfig(SOURCE_VIDEO);
+    sink.audioConfig(AUDIO);
+    for (const f of avFrames({ seconds: 8, gop: 30 })) {
+      sink.frame(f);
+      await tick();
+    }
+    sink.end('unpublish');
+    await stream.finish();
+    await queue.drain();
+    const answers = await Promise.all(prefetches);
+    assert.ok(answers.length > 60, `${answers.length} prefetches`);
+    assert.deepEqual(
+      answers.filter(([, status]) => status !== 200),
+      [],
+    );
+  } finally {
+    await origin.close();
+  }
 });
