@@ -255,6 +255,7 @@ export class Rendition {
     const parts = this.#win.takeOpenParts(seq);
     const partBodies = this.#openBodies;
     this.#openBodies = [];
+    this.#openNext(seq);
     if (this.#d.queue.full) {
       // The origin is not keeping up: drop this segment rather than queue without bound; the
       // number stays taken (listed as a gap) so every rendition keeps the same numbering.
@@ -263,7 +264,6 @@ export class Rendition {
     }
     this.#fillGap(seq, media.startMs);
     this.#nextSeq = seq + 1;
-    this.#openNext(seq);
     // In LL-HLS the segment is exactly its parts, back to back, so both paths carry the same bytes.
     const body =
       parts.length > 0
