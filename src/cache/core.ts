@@ -6,6 +6,7 @@ import type { Grant } from './link.js';
 import { LiveRules } from './live.js';
 import type { CacheMonitor } from './monitor.js';
 import { MemoryStore } from './store.js';
+import { UnknownPathGuard } from './unknown.js';
 import { PEER_HOPS, type Fetcher } from './upstream.js';
 import type { Answerer, Waiter } from './waiter.js';
 
@@ -19,6 +20,8 @@ export interface CoreSettings extends FlightSettings {
   readonly futureMaxAhead: number;
   /** ...for at most this many target durations. */
   readonly futureHoldFactor: number;
+  /** Unknown names under a live folder that just answered 404: one upstream request per this. */
+  readonly unknownPathIntervalMs?: number;
 }
 
 /** Multi-worker mode (ClusterLink): who fetches a key for the whole node. */
@@ -56,6 +59,7 @@ export class CacheCore implements FlightOwner {
   readonly #answer: Answerer;
   readonly #leases: Leases | undefined;
   readonly #flights = new Map<string, Flight>();
+  readonly #unknown: UnknownPathGuard;
   /** Shared by every flight: one object per node, not per miss. */
   readonly #flightDeps: FlightDeps;
   /** Bound once: lookup() runs per request and a closure per held request is enough. */
@@ -74,12 +78,14 @@ export class CacheCore implements FlightOwner {
       onHoldOutcome: (outcome) => deps.monitor.holdOutcome(outcome),
       refresh: (playlistUrl) => this.#refreshPlaylist(playlistUrl),
     });
+    this.#unknown = new UnknownPathGuard(settings.unknownPathIntervalMs ?? 0, deps.clock, this.live);
     this.#flightDeps = {
       settings: {
         name: settings.name,
         holdTimeoutMs: settings.holdTimeoutMs,
         maxAttempts: settings.maxAttempts,
         maxObjectBytes: settings.maxObjectBytes,
+        defaults: settings.defaults,
       },
       clock: deps.clock,
       upstream: deps.upstream,
@@ -101,6 +107,10 @@ export class CacheCore implements FlightOwner {
     const key = keyOf(url, varyKeyOf(this.store.varyOf(url), w.req.headers));
     const e = this.store.get(key);
     let stale: Entry | undefined;
+    // RFC 9111 3.5: with credentials, only answers marked public (or s-maxage, must-revalidate)
+    // come from storage; others get a request of their own.
+    if (e !== undefined && !e.policy.forCredentials && w.req.headers.authorization !== undefined)
+      return this.#answer.passThrough(w);
     if (e !== undefined) {
       const now = this.#clock.now();
       if (isFresh(e, now)) return this.#answer.deliver(w, e, 'HIT');
@@ -121,6 +131,12 @@ export class CacheCore implements FlightOwner {
     if (this.live.maybeHold(url, w, this.#afterHoldFn)) {
       this.#monitor.parked(1);
       return;
+    }
+    if (stale === undefined && !this.#unknown.admit(url)) {
+      // Not stored: a flood of random names must not fill the store. max-age=1 lets a tier below
+      // keep it per key as it would the upstream's own 404.
+      const nf = syntheticEntry(404, 'not found', 'public, max-age=1', this.#clock.now());
+      return this.#answer.deliver(w, nf, 'HIT');
     }
     this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, stale, w);
   }
@@ -175,6 +191,10 @@ export class CacheCore implements FlightOwner {
   keep(url: string, e: Entry): void {
     this.store.set(url, keyOf(url, e.varyKey), e);
     this.#leases?.kept(url, usableMs(e, this.#clock.now()));
+  }
+
+  notFound(url: string): void {
+    this.#unknown.notFound(url);
   }
 
   drop(url: string, e: Entry): void {

@@ -6,6 +6,19 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Entry } from './entry.js';
 import type { Waiter } from './waiter.js';
 import { mediaPlaylistInfo, type MediaPlaylistInfo } from '../hls/summary.js';
+import type { KnownPaths } from './unknown.js';
+
+/** URIs in a playlist: the URI lines and URI="..." attributes (EXT-X-MAP, PART, MEDIA, hints). */
+function playlistUris(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const l = line.trim();
+    if (l === '') continue;
+    if (!l.startsWith('#')) out.push(l);
+    else if (l.includes('URI="')) for (const m of l.matchAll(/URI="([^"]*)"/g)) out.push(m[1]!);
+  }
+  return out;
+}
 
 export interface LiveOptions {
   /** Hold requests at most this many sequence numbers beyond the newest listed. */
@@ -67,13 +80,17 @@ function partSuffixKey(suffix: string): string {
  * forwarded and answered with a 404 that a cache would then keep; a playlist older than one
  * already served is never handed out, so one viewer's media sequence never goes backwards.
  */
-export class LiveRules {
+export class LiveRules implements KnownPaths {
   readonly #opts: LiveOptions;
   readonly #streams = new LRUCache<string, Stream>({ max: 10_000, dispose: (s) => this.#dispose(s) });
   readonly #segments = new LRUCache<TemplateKey, Template>({ max: 20_000 });
   readonly #parts = new LRUCache<TemplateKey, Template>({ max: 20_000 });
   /** Newest playlist version handed out per exact URL, with its sequence. */
   readonly #served = new LRUCache<string, { seq: number; entry: Entry }>({ max: 10_000 });
+  /** Paths listed in playlists that passed (and the playlists), for the unknown-path guard. */
+  readonly #known = new LRUCache<string, true>({ max: 100_000 });
+  /** Folders holding playlists, and their parents (not "/"). */
+  readonly #liveDirs = new LRUCache<string, true>({ max: 10_000 });
 
   constructor(opts: LiveOptions) {
     this.#opts = opts;
@@ -175,9 +192,11 @@ export class LiveRules {
    */
   acceptPlaylist(url: string, e: Entry): Entry {
     if (e.status !== 200 || e.body.error !== undefined) return e;
-    const info = mediaPlaylistInfo(e.body.concat().toString('utf8'));
-    if (info === undefined) return e;
+    const text = e.body.concat().toString('utf8');
     const path = url.split('?', 1)[0]!;
+    this.#remember(path, text);
+    const info = mediaPlaylistInfo(text);
+    if (info === undefined) return e;
     const newest = info.mediaSequence + info.segments.length - 1;
     const seen = this.#served.get(url);
     if (seen !== undefined && newest < seen.seq) return seen.entry;
@@ -196,6 +215,27 @@ export class LiveRules {
     this.#served.set(url, { seq: newest, entry: e });
     this.#learn(path, url, info, newest);
     return e;
+  }
+
+  #remember(path: string, text: string): void {
+    this.#known.set(path, true);
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      this.#liveDirs.set(path.slice(0, i + 1), true);
+    }
+    const base = new URL(path, 'http://h');
+    for (const uri of playlistUris(text)) {
+      if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(uri)) continue; // another host's: not ours to know
+      const u = new URL(uri, base);
+      this.#known.set(u.pathname, true);
+    }
+  }
+
+  isKnown(path: string): boolean {
+    return this.#known.has(path);
+  }
+
+  isLiveDir(dir: string): boolean {
+    return this.#liveDirs.has(dir);
   }
 
   #learn(path: string, url: string, info: MediaPlaylistInfo, newest: number): void {

@@ -1,0 +1,164 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Clock } from '../util/clock.js';
+import { CorralError } from '../util/errors.js';
+import type { Fetcher, UpstreamHandle } from './upstream.js';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/**
+ * A per-upstream circuit breaker: after `threshold` consecutive failures the upstream is skipped
+ * (requests fail at once, so stale copies are served without waiting on a dead peer) until
+ * `resetMs` have passed; then one probe request goes through, and its outcome closes or re-opens.
+ */
+export class Breaker {
+  readonly #threshold: number;
+  readonly #resetMs: number;
+  readonly #clock: Clock;
+  #failures = 0;
+  #openedAt: number | undefined;
+  #probing = false;
+
+  constructor(threshold: number, resetMs: number, clock: Clock) {
+    this.#threshold = threshold;
+    this.#resetMs = resetMs;
+    this.#clock = clock;
+  }
+
+  get state(): BreakerState {
+    if (this.#openedAt === undefined) return 'closed';
+    return this.#probing || this.#clock.monotonic() - this.#openedAt >= this.#resetMs ? 'half-open' : 'open';
+  }
+
+  /** May a request go now? Taking the half-open probe slot is a side effect: call once per try. */
+  acquire(): { probe: boolean } | undefined {
+    if (this.#openedAt === undefined) return { probe: false };
+    if (this.#probing || this.#clock.monotonic() - this.#openedAt < this.#resetMs) return undefined;
+    this.#probing = true;
+    return { probe: true };
+  }
+
+  /** Would acquire() let a request through (no side effect)? */
+  get usable(): boolean {
+    return this.state !== 'open' && !this.#probing;
+  }
+
+  success(): void {
+    this.#failures = 0;
+    this.#openedAt = undefined;
+    this.#probing = false;
+  }
+
+  failure(): void {
+    this.#probing = false;
+    this.#failures++;
+    if (this.#failures >= this.#threshold) this.#openedAt = this.#clock.monotonic();
+  }
+
+  /** A probe that ended with no verdict (aborted): the next request may probe. */
+  release(): void {
+    this.#probing = false;
+  }
+}
+
+/**
+ * Upstream answers that mean the upstream itself is failing. 503 is not among them: an origin
+ * answers it on purpose (a blocking playlist reload that timed out), and a healthy tier passes it on.
+ */
+function isFailure(status: number): boolean {
+  return status === 500 || status === 502 || status === 504;
+}
+
+export interface FailoverUpstream {
+  readonly name: string;
+  readonly fetcher: Fetcher;
+}
+
+/**
+ * The node's upstreams in order of preference (the configured upstream, then `fallbackUpstream`),
+ * each behind a breaker: a request goes to the first one whose circuit lets it, and on a
+ * connection error, timeout or 500/502/504 tries the next before giving up. What the flight sees
+ * is one Fetcher, so coalescing, stale-if-error and the cache-blocking timeout are unchanged.
+ */
+export class FailoverFetcher implements Fetcher {
+  readonly #ups: ReadonlyArray<FailoverUpstream & { breaker: Breaker }>;
+  readonly #onChange: ((name: string, state: BreakerState) => void) | undefined;
+
+  constructor(
+    upstreams: readonly FailoverUpstream[],
+    breaker: { failures: number; resetMs: number; clock: Clock },
+    onChange?: (name: string, state: BreakerState) => void,
+  ) {
+    this.#ups = upstreams.map((u) => ({
+      ...u,
+      breaker: new Breaker(breaker.failures, breaker.resetMs, breaker.clock),
+    }));
+    this.#onChange = onChange;
+  }
+
+  /** Breaker states by upstream name (tests, metrics). */
+  states(): Record<string, BreakerState> {
+    return Object.fromEntries(this.#ups.map((u) => [u.name, u.breaker.state]));
+  }
+
+  #record(i: number, ok: boolean): void {
+    const u = this.#ups[i]!;
+    const before = u.breaker.state;
+    if (ok) u.breaker.success();
+    else u.breaker.failure();
+    const after = u.breaker.state;
+    if (after !== before) this.#onChange?.(u.name, after);
+  }
+
+  get(
+    method: 'GET' | 'HEAD',
+    path: string,
+    headers: OutgoingHttpHeaders,
+    onResponse: (res: IncomingMessage) => void,
+    onError: (err: Error) => void,
+  ): UpstreamHandle {
+    let current: UpstreamHandle | undefined;
+    let probeOf: number | undefined;
+    let aborted = false;
+    const laterUsable = (i: number) => this.#ups.some((u, j) => j > i && u.breaker.usable);
+    const tryFrom = (start: number, lastErr: Error | undefined): void => {
+      for (let i = start; i < this.#ups.length; i++) {
+        const slot = this.#ups[i]!.breaker.acquire();
+        if (slot === undefined) continue;
+        probeOf = slot.probe ? i : undefined;
+        current = this.#ups[i]!.fetcher.get(
+          method,
+          path,
+          headers,
+          (res) => {
+            probeOf = undefined;
+            const failed = isFailure(res.statusCode ?? 502);
+            this.#record(i, !failed);
+            if (failed && laterUsable(i)) {
+              res.resume();
+              return tryFrom(i + 1, new Error(`upstream ${this.#ups[i]!.name} answered ${res.statusCode}`));
+            }
+            onResponse(res);
+          },
+          (err) => {
+            probeOf = undefined;
+            this.#record(i, false);
+            if (!aborted) tryFrom(i + 1, err);
+          },
+        );
+        return;
+      }
+      onError(
+        lastErr ??
+          new CorralError('UPSTREAM_FAILED', 'every upstream circuit is open', { recoverable: true }),
+      );
+    };
+    tryFrom(0, undefined);
+    return {
+      abort: () => {
+        aborted = true;
+        if (probeOf !== undefined) this.#ups[probeOf]!.breaker.release();
+        current?.abort();
+      },
+    };
+  }
+}
