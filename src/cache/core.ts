@@ -60,6 +60,8 @@ export class CacheCore implements FlightOwner {
   readonly #leases: Leases | undefined;
   readonly #flights = new Map<string, Flight>();
   readonly #unknown: UnknownPathGuard;
+  /** Flights for names the unknown-path guard let through: it hears when they are answered. */
+  readonly #probes = new Set<Flight>();
   /** Shared by every flight: one object per node, not per miss. */
   readonly #flightDeps: FlightDeps;
   /** Bound once: lookup() runs per request and a closure per held request is enough. */
@@ -132,13 +134,15 @@ export class CacheCore implements FlightOwner {
       this.#monitor.parked(1);
       return;
     }
-    if (stale === undefined && !this.#unknown.admit(url)) {
+    const admission = stale === undefined ? this.#unknown.admit(url) : 'free';
+    if (admission === 'refuse') {
       // Not stored: a flood of random names must not fill the store. max-age=1 lets a tier below
       // keep it per key as it would the upstream's own 404.
       const nf = syntheticEntry(404, 'not found', 'public, max-age=1', this.#clock.now());
       return this.#answer.deliver(w, nf, 'HIT');
     }
-    this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, stale, w);
+    const f2 = this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, stale, w);
+    if (admission === 'probe') this.#probes.add(f2);
   }
 
   #afterHold(held: { w: Waiter; appeared: boolean }): void {
@@ -156,13 +160,14 @@ export class CacheCore implements FlightOwner {
     clientIp: string | undefined,
     stale: Entry | undefined,
     w: Waiter | undefined,
-  ): void {
+  ): Flight {
     const f = new Flight(this.#flightDeps, url, key, headers, clientIp, stale);
     this.#flights.set(key, f);
     if (w !== undefined) f.join(w);
     const hops = Number(headers[PEER_HOPS] ?? 0);
     if (this.#leases === undefined || !(hops < MAX_HOPS)) f.start();
     else this.#leaseAndStart(this.#leases, f, hops);
+    return f;
   }
 
   /**
@@ -203,6 +208,7 @@ export class CacheCore implements FlightOwner {
 
   finished(f: Flight): void {
     if (this.#flights.get(f.key) === f) this.#flights.delete(f.key);
+    if (this.#probes.delete(f)) this.#unknown.probeDone(f.url);
   }
 
   relead(f: Flight): void {
@@ -216,6 +222,7 @@ export class CacheCore implements FlightOwner {
   close(): void {
     for (const f of this.#flights.values()) f.abort();
     this.#flights.clear();
+    this.#probes.clear();
     this.live.close();
     this.store.clear();
   }

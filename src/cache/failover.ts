@@ -61,11 +61,13 @@ export class Breaker {
 }
 
 /**
- * Upstream answers that mean the upstream itself is failing. 503 is not among them: an origin
- * answers it on purpose (a blocking playlist reload that timed out), and a healthy tier passes it on.
+ * Answers of a tier that could not reach its own upstream: worth asking the fallback instead.
+ * They do not count against the breaker: the tier answered, and one stuck object must not cut
+ * a healthy upstream off for every other one. 500 and 503 are the origin's own answers (503 is
+ * how it ends a blocking playlist reload) and are passed on.
  */
-function isFailure(status: number): boolean {
-  return status === 500 || status === 502 || status === 504;
+function isGatewayFailure(status: number): boolean {
+  return status === 502 || status === 504;
 }
 
 export interface FailoverUpstream {
@@ -76,7 +78,8 @@ export interface FailoverUpstream {
 /**
  * The node's upstreams in order of preference (the configured upstream, then `fallbackUpstream`),
  * each behind a breaker: a request goes to the first one whose circuit lets it, and on a
- * connection error, timeout or 500/502/504 tries the next before giving up. What the flight sees
+ * connection error, timeout, 502 or 504 tries the next before giving up. Only errors with no
+ * answer (refused, reset, timed out) count towards opening a circuit. What the flight sees
  * is one Fetcher, so coalescing, stale-if-error and the cache-blocking timeout are unchanged.
  */
 export class FailoverFetcher implements Fetcher {
@@ -131,8 +134,8 @@ export class FailoverFetcher implements Fetcher {
           headers,
           (res) => {
             probeOf = undefined;
-            const failed = isFailure(res.statusCode ?? 502);
-            this.#record(i, !failed);
+            const failed = isGatewayFailure(res.statusCode ?? 502);
+            if (!failed) this.#record(i, true);
             if (failed && laterUsable(i)) {
               res.resume();
               return tryFrom(i + 1, new Error(`upstream ${this.#ups[i]!.name} answered ${res.statusCode}`));
@@ -147,10 +150,12 @@ export class FailoverFetcher implements Fetcher {
         );
         return;
       }
-      onError(
+      const err =
         lastErr ??
-          new CorralError('UPSTREAM_FAILED', 'every upstream circuit is open', { recoverable: true }),
-      );
+        new CorralError('UPSTREAM_FAILED', 'every upstream circuit is open', { recoverable: true });
+      // Never call back before get() has returned: callers keep the handle it returns.
+      if (start === 0) queueMicrotask(() => aborted || onError(err));
+      else onError(err);
     };
     tryFrom(0, undefined);
     return {

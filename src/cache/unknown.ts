@@ -12,8 +12,10 @@ export interface KnownPaths {
 interface DirState {
   /** monotonic ms of the last upstream 404 under this folder. */
   last404: number;
-  /** ...and of the last unknown name let through while 404s were coming. */
+  /** ...and of the last unknown name let through. */
   lastProbe: number;
+  /** Unknown names let through whose answer has not come yet. */
+  probing: number;
 }
 
 function dirOf(url: string): string {
@@ -22,12 +24,18 @@ function dirOf(url: string): string {
   return path.slice(0, path.lastIndexOf('/') + 1);
 }
 
+export type Admission = 'free' | 'probe' | 'refuse';
+
 /**
  * Negative caching per folder (issue 9): one 404 per key is kept ~1 s, but a flood of distinct
- * random names would still cost one upstream request each. Under a live stream's folder that
- * has just answered 404, a name this node has never seen listed goes upstream at most once per
+ * random names would still cost one upstream request each. Under a live stream's folder, a name
+ * this node has never seen listed in a playlist goes upstream only when no other unknown name
+ * of that folder is on its way, and, once the folder has answered 404, at most once per
  * interval; the others are answered 404 here and not stored, so they neither reach the origin
- * nor push real content out of the store. Names listed in a playlist are never held back.
+ * nor push real content out of the store. Names listed in a playlist are never held back, and a
+ * player only asks for listed names (a segment just beyond the list is held by the live rules
+ * before it gets here), so the price for a real viewer is at most a retried playlist after an
+ * edge restart.
  */
 export class UnknownPathGuard {
   readonly #intervalMs: number;
@@ -41,19 +49,32 @@ export class UnknownPathGuard {
     this.#known = known;
   }
 
-  /** A miss with nothing stored is about to go upstream: false means answer 404 locally. */
-  admit(url: string): boolean {
-    if (this.#intervalMs === 0 || this.#dirs.size === 0) return true;
-    const dir = dirOf(url);
-    const d = this.#dirs.get(dir);
-    if (d === undefined) return true;
-    const now = this.#clock.monotonic();
-    if (now - d.last404 >= this.#intervalMs) return true;
+  /**
+   * A miss with nothing stored is about to go upstream. 'refuse': answer 404 locally; 'probe':
+   * go, and call probeDone(url) once the answer's status is known.
+   */
+  admit(url: string): Admission {
+    if (this.#intervalMs === 0) return 'free';
     const q = url.indexOf('?');
-    if (this.#known.isKnown(q < 0 ? url : url.slice(0, q))) return true;
-    if (now - d.lastProbe < this.#intervalMs) return false;
+    if (this.#known.isKnown(q < 0 ? url : url.slice(0, q))) return 'free';
+    const dir = dirOf(url);
+    if (!this.#known.isLiveDir(dir)) return 'free';
+    let d = this.#dirs.get(dir);
+    if (d === undefined) {
+      d = { last404: -Infinity, lastProbe: -Infinity, probing: 0 };
+      this.#dirs.set(dir, d);
+    }
+    const now = this.#clock.monotonic();
+    if (d.probing > 0) return 'refuse';
+    if (now - d.last404 < this.#intervalMs && now - d.lastProbe < this.#intervalMs) return 'refuse';
     d.lastProbe = now;
-    return true;
+    d.probing++;
+    return 'probe';
+  }
+
+  probeDone(url: string): void {
+    const d = this.#dirs.get(dirOf(url));
+    if (d !== undefined && d.probing > 0) d.probing--;
   }
 
   /** Upstream answered 404 for `url`. */
@@ -63,7 +84,7 @@ export class UnknownPathGuard {
     if (!this.#known.isLiveDir(dir)) return;
     const now = this.#clock.monotonic();
     const d = this.#dirs.get(dir);
-    if (d === undefined) this.#dirs.set(dir, { last404: now, lastProbe: now });
+    if (d === undefined) this.#dirs.set(dir, { last404: now, lastProbe: now, probing: 0 });
     else d.last404 = now;
   }
 }

@@ -236,7 +236,7 @@ export const cacheSchema = z.strictObject({
   staleIfErrorS: z.number().int().min(0).max(86_400).default(30),
   /** A second upstream (another shield, or the origin) used while the first one is failing. */
   fallbackUpstream: z.string().default(''),
-  /** Consecutive failures (connection errors, timeouts, 5xx) that open an upstream's circuit. */
+  /** Consecutive failures with no answer (refused, reset, timed out) that open an upstream's circuit. */
   breakerFailures: z.number().int().min(1).max(1_000).default(3),
   /** An open circuit lets one probe request through after this long (half-open). */
   breakerResetMs: z.number().int().min(100).max(600_000).default(2_000),
