@@ -79,6 +79,7 @@ export class CacheCore implements FlightOwner {
       clock: deps.clock,
       onHoldOutcome: (outcome) => deps.monitor.holdOutcome(outcome),
       refresh: (playlistUrl) => this.#refreshPlaylist(playlistUrl),
+      staleIfErrorMs: settings.defaults.staleIfErrorMs,
     });
     this.#unknown = new UnknownPathGuard(settings.unknownPathIntervalMs ?? 0, deps.clock, this.live);
     this.#flightDeps = {

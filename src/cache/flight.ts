@@ -61,6 +61,8 @@ export interface LiveAdvice {
   isFuture(url: string): boolean;
   /** The entry to keep and serve once a whole-read playlist is complete. */
   acceptPlaylist(url: string, e: Entry): Entry;
+  /** The newest playlist of this path, to serve when the upstream fails and nothing is stored. */
+  fallback(url: string): Entry | undefined;
 }
 
 /** A flight's collaborators, built once per node and shared by all its flights. */
@@ -213,8 +215,8 @@ export class Flight {
     }
     this.#decide(undefined);
     this.#deps.monitor.log('upstream fetch failed', { url: this.url, err: describeError(err) });
-    if (this.#stale !== undefined && inSieWindow(this.#stale, this.#deps.clock.now()))
-      return this.#release(this.#stale, 'STALE');
+    const fallback = this.#errorFallback(true);
+    if (fallback !== undefined) return this.#release(fallback, 'STALE');
     const timeout = isCorralError(err, 'UPSTREAM_TIMEOUT');
     // One shared error answer for everyone parked, kept at most 1 s so a dead origin is not
     // hammered by one fetch per arriving request.
@@ -246,9 +248,12 @@ export class Flight {
       if (e.policy.storable) this.#deps.owner.keep(this.url, e);
       return this.#release(e);
     }
-    if (status >= 500 && stale !== undefined && inSieWindow(stale, this.#deps.clock.now())) {
+    // A 503 is the origin's own answer to a blocking reload it could not satisfy in time: the
+    // player should hear it, not be handed an older playlist as if the tier were down.
+    const fallback = status >= 500 ? this.#errorFallback(status !== 503) : undefined;
+    if (fallback !== undefined) {
       up.destroy();
-      return this.#release(stale, 'STALE');
+      return this.#release(fallback, 'STALE');
     }
     const declared = Number(up.headers['content-length']);
     const length = Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
@@ -293,6 +298,13 @@ export class Flight {
     }
     if (e.policy.storable) this.#deps.owner.keep(this.url, e);
     this.#release(e);
+  }
+
+  /** What to serve instead of an upstream failure: the stale copy, or the newest playlist. */
+  #errorFallback(newestPlaylist: boolean): Entry | undefined {
+    const stale = this.#stale;
+    if (stale !== undefined && inSieWindow(stale, this.#deps.clock.now())) return stale;
+    return newestPlaylist ? this.#deps.live.fallback(this.url) : undefined;
   }
 
   /** Copy upstream bytes into the shared body; a short, long or broken body is never kept. */

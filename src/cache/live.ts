@@ -30,6 +30,8 @@ export interface LiveOptions {
   onHoldOutcome: (outcome: 'appeared' | 'timeout') => void;
   /** Fetch this playlist again unless a fresh copy or a fetch is already there. */
   refresh: (playlistUrl: string) => void;
+  /** How long the newest playlist of a path stays a fallback for upstream errors (0: never). */
+  staleIfErrorMs?: number;
 }
 
 export interface Held {
@@ -89,6 +91,8 @@ export class LiveRules implements KnownPaths {
   readonly #served = new LRUCache<string, { seq: number; entry: Entry }>({ max: 10_000 });
   /** Paths listed in playlists that passed (and the playlists), for the unknown-path guard. */
   readonly #known = new LRUCache<string, true>({ max: 100_000 });
+  /** Newest whole playlist answer per path (any query), the fallback while upstream fails. */
+  readonly #lastGood = new LRUCache<string, Entry>({ max: 10_000 });
   /** Folders holding playlists, and their parents (not "/"). */
   readonly #liveDirs = new LRUCache<string, true>({ max: 10_000 });
 
@@ -195,6 +199,7 @@ export class LiveRules implements KnownPaths {
     const text = e.body.concat().toString('utf8');
     const path = url.split('?', 1)[0]!;
     this.#remember(path, text);
+    this.#lastGood.set(path, e);
     const info = mediaPlaylistInfo(text);
     if (info === undefined) return e;
     const newest = info.mediaSequence + info.segments.length - 1;
@@ -228,6 +233,23 @@ export class LiveRules implements KnownPaths {
       const u = new URL(uri, base);
       this.#known.set(u.pathname, true);
     }
+  }
+
+  /**
+   * The newest playlist this node had for `url`'s path, to serve while the upstream is down. A
+   * live playlist is sent with a lifetime under a second (often no-cache), so there is seldom a
+   * stored copy to go stale; and a blocking reload names a version nobody has yet. Either way a
+   * player given an error stops, while one given the last playlist it could have had keeps
+   * polling and plays on from the segments it lists. This bends no-cache (RFC 9111 5.2.2.4)
+   * for the one case where the alternative is an error page, within the stale-if-error window.
+   */
+  fallback(url: string): Entry | undefined {
+    const window = this.#opts.staleIfErrorMs ?? 0;
+    if (window === 0) return undefined;
+    const q = url.indexOf('?');
+    const e = this.#lastGood.get(q < 0 ? url : url.slice(0, q));
+    if (e === undefined || this.#opts.clock.now() - e.responseTime > window) return undefined;
+    return e;
   }
 
   isKnown(path: string): boolean {

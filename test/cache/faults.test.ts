@@ -71,6 +71,37 @@ describe('edge with its shield down', () => {
   });
 });
 
+describe('edge with its shield down, playlists sent with max-age=0', () => {
+  let origin: TestOrigin;
+  let shield: CacheNode | undefined;
+  let edge: TestNode;
+  before(async () => {
+    origin = await startOrigin({ ORIGIN_PLAYLIST_MAX_AGE: '0' });
+    const port = await closedPort();
+    shield = await shieldOn(port, origin.url);
+    edge = await startNode(`http://127.0.0.1:${port}`, { keyParams: ['_HLS_msn', '_HLS_part', '_HLS_skip'] });
+  });
+  after(async () => {
+    await edge?.close();
+    await shield?.close();
+    await origin?.stop();
+  });
+
+  it('answers with the newest playlist it had, for plain and blocking-reload URLs', async () => {
+    const pl = await get(`${edge.url}/live/z/index.m3u8`);
+    assert.equal(pl.status, 200);
+    await shield!.close();
+    shield = undefined;
+    for (const q of ['', '?_HLS_msn=9&_HLS_part=0']) {
+      const r = await get(`${edge.url}/live/z/index.m3u8${q}`);
+      assert.equal(r.status, 200, q);
+      assert.match(String(r.headers['x-cache']), /^edge STALE/);
+      assert.equal(r.body.toString(), pl.body.toString());
+    }
+    assert.equal((await get(`${edge.url}/live/other/index.m3u8`)).status, 502, 'nothing to fall back on');
+  });
+});
+
 describe('fallback upstream', () => {
   let origin: TestOrigin;
   let edge: TestNode;

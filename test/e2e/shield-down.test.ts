@@ -49,7 +49,7 @@ describe('kill the shield: edge viewers keep playing from stale copies', () => {
   };
 
   it('answers playlists and segments for 15 s without its shield, then recovers', async () => {
-    srv = await startTestServer({ 'tiers.shield': false, 'rtmps.enabled': false });
+    srv = await startTestServer({ 'tiers.shield': false });
     const origin = urlOf(srv.server.origin);
     const shieldPort = await closedPort();
     shield = await shieldOn(shieldPort, origin);
