@@ -114,13 +114,16 @@ describe('failover to the fallback upstream', () => {
     }
   });
 
-  it('with every circuit open a request fails at once, without a connection', async () => {
+  it('with every circuit open the preferred upstream is still tried: nowhere else to go', async () => {
     const clock = new FakeClock();
     const main = new Scripted();
     main.status = 0;
     const f = new FailoverFetcher([{ name: 'a', fetcher: main }], { failures: 1, resetMs: 5000, clock });
     assert.equal(await fetchOnce(f), -1);
-    assert.equal(await fetchOnce(f), -1);
-    assert.equal(main.calls, 1);
+    assert.equal(f.states().a, 'open');
+    main.status = 200;
+    assert.equal(await fetchOnce(f), 200);
+    assert.equal(main.calls, 2);
+    assert.equal(f.states().a, 'closed');
   });
 });

@@ -7,8 +7,8 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 /**
  * A per-upstream circuit breaker: after `threshold` consecutive failures the upstream is skipped
- * (requests fail at once, so stale copies are served without waiting on a dead peer) until
- * `resetMs` have passed; then one probe request goes through, and its outcome closes or re-opens.
+ * (requests go to the next upstream instead of waiting on a dead one) until `resetMs` have
+ * passed; then one probe request goes through, and its outcome closes or re-opens.
  */
 export class Breaker {
   readonly #threshold: number;
@@ -124,8 +124,12 @@ export class FailoverFetcher implements Fetcher {
     let aborted = false;
     const laterUsable = (i: number) => this.#ups.some((u, j) => j > i && u.breaker.usable);
     const tryFrom = (start: number, lastErr: Error | undefined): void => {
+      // With every circuit open there is nowhere better to go: the preferred upstream is tried
+      // anyway, so a burst of resets under overload cannot turn a working tier into a wall of
+      // 502s. A dead upstream refuses at once, and stale copies are served on the error.
+      const allOpen = start === 0 && this.#ups.every((u) => !u.breaker.usable);
       for (let i = start; i < this.#ups.length; i++) {
-        const slot = this.#ups[i]!.breaker.acquire();
+        const slot = allOpen && i === 0 ? { probe: false } : this.#ups[i]!.breaker.acquire();
         if (slot === undefined) continue;
         probeOf = slot.probe ? i : undefined;
         current = this.#ups[i]!.fetcher.get(

@@ -45,7 +45,7 @@ export type { CacheResult } from './waiter.js';
 const MAX_URL = 8192;
 
 /** Dot segments or an encoded slash: a path that could mean another one upstream. */
-const AMBIGUOUS_PATH = /\/\.\.?(?:\/|\?|$)|%2f/i;
+const AMBIGUOUS_PATH = /\/\.\.?(?:\/|$)|%2f/i;
 
 function sameSecret(given: string | undefined, want: Buffer): boolean {
   if (given === undefined) return false;
@@ -207,13 +207,13 @@ export class CacheNode {
       delete h.authorization;
     }
     const target = this.#targets.normalise(url);
-    if ((target.includes('/.') || target.includes('%')) && AMBIGUOUS_PATH.test(target)) {
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    if ((path.includes('/.') || path.includes('%')) && AMBIGUOUS_PATH.test(path)) {
       return this.#plain(res, 400, 'bad request target');
     }
     let token: string | undefined;
     if (this.#gate !== undefined && !peer) {
-      const q = target.indexOf('?');
-      const path = q < 0 ? target : target.slice(0, q);
       if (this.#gate.protects(path)) {
         const fromQuery = queryParam(url, TOKEN_PARAM);
         const given =
