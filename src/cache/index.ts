@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { secretDigest, secretMatches } from '../util/secret.js';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -46,12 +46,6 @@ const MAX_URL = 8192;
 
 /** Dot segments or an encoded slash: a path that could mean another one upstream. */
 const AMBIGUOUS_PATH = /\/\.\.?(?:\/|$)|%2f/i;
-
-function sameSecret(given: string | undefined, want: Buffer): boolean {
-  if (given === undefined) return false;
-  const g = Buffer.from(given);
-  return g.length === want.length && timingSafeEqual(g, want);
-}
 
 /** `url` is `path` or `path?query` (no split/alloc on the hot path). */
 function isPath(url: string, path: string): boolean {
@@ -109,7 +103,7 @@ export class CacheNode {
     }
     this.#targets = new TargetNormaliser(c.keyParams);
     this.#gate = c.playback.streams.length > 0 ? new PlaybackGate(c.playback) : undefined;
-    this.#requireAuth = c.requireAuth === '' ? undefined : Buffer.from(c.requireAuth);
+    this.#requireAuth = c.requireAuth === '' ? undefined : secretDigest(c.requireAuth);
     this.#dropViewerAuth = c.upstreamAuth !== '';
     if ((c.tlsCert === '') !== (c.tlsKey === '')) {
       throw new CorralError('CONFIG_INVALID', `${c.name}: tlsCert and tlsKey go together`);
@@ -207,7 +201,7 @@ export class CacheNode {
     }
     const h = req.headers;
     if (this.#requireAuth !== undefined && !peer) {
-      if (!sameSecret(h.authorization, this.#requireAuth)) {
+      if (!secretMatches(h.authorization, [this.#requireAuth])) {
         res.setHeader('www-authenticate', 'Bearer realm="corral"');
         return this.#plain(res, 401, 'credentials required');
       }

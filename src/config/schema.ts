@@ -175,6 +175,12 @@ export const originSchema = z.strictObject({
     .default(64 << 20),
   /** Bearer token the HTTP push receiver requires. Empty: HTTP push disabled (in-process only). */
   pushToken: z.string().default(''),
+  /**
+   * Authorization value the origin requires on GET/HEAD (the shields' `upstreamAuth`), so only
+   * corral's own tiers read it; others get 401. Empty: anyone may read. /healthz stays open for
+   * probes; pushes keep their own bearer token.
+   */
+  requireAuth: z.string().max(4096).default(''),
   /** Cache lifetime of immutable objects (init and media segments), seconds. */
   immutableMaxAgeS: z.number().int().min(1).default(86_400),
   /** Cache lifetime of a 404: short, because the object may appear a moment later. */

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretDigest, secretMatches } from '../util/secret.js';
 import http from 'node:http';
 import https from 'node:https';
 import { CorralError, describeError } from '../util/errors.js';
@@ -39,17 +39,11 @@ const MAX_REASON_BODY = 4096;
 /** Longest reason passed on to the broadcaster and the log. */
 const MAX_REASON_CHARS = 200;
 
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+const digest = secretDigest;
 
-/**
- * Constant time in the given key: both sides are hashed to equal-length digests first (so
- * timingSafeEqual never sees different lengths) and every accepted key is compared, matched or not.
- */
+/** Constant time in the given key (see src/util/secret.ts). */
 export function keyMatches(given: string, accepted: readonly Buffer[]): boolean {
-  const d = digest(given);
-  let ok = false;
-  for (const a of accepted) ok = timingSafeEqual(d, a) || ok;
-  return ok;
+  return secretMatches(given, accepted);
 }
 
 export class PublishAuth implements PublishAuthorizer {

@@ -9,6 +9,7 @@ import { computeEtag } from './etag.js';
 import { ALLOWED_METHODS, applyCors, sendJson, sendPreflight, sendText } from './http-util.js';
 import { OriginMetrics } from './origin-metrics.js';
 import { hasEndList } from '../hls/summary.js';
+import { secretDigest, secretMatches } from '../util/secret.js';
 import { pushedObjectProblem } from './object-rules.js';
 import { assertValidPath, MAX_URL_LENGTH, parseRequestPath } from './paths.js';
 import { LiveServe } from './live-serve.js';
@@ -46,6 +47,8 @@ export class Origin {
   readonly #registry: Registry | undefined;
   readonly #metrics: OriginMetrics;
   readonly #streams = new StreamsIndex();
+  /** Digest of origin.requireAuth: what a reader (a shield) must present. */
+  readonly #readAuth: Buffer | undefined;
   /** Blocking reloads, delta updates and preload-hint holds for LL-HLS playlists. */
   readonly #live: LiveServe;
   readonly #now: () => number;
@@ -68,6 +71,7 @@ export class Origin {
     });
     this.#now = opts.now ?? Date.now;
     this.push = { put: (obj) => this.#put(obj), remove: (path) => this.#remove(path) };
+    this.#readAuth = opts.config.requireAuth ? secretDigest(opts.config.requireAuth) : undefined;
   }
 
   async #put(obj: PushObject): Promise<void> {
@@ -155,6 +159,15 @@ export class Origin {
     if (method === 'GET' || method === 'HEAD') {
       const route = url.split('?', 1)[0];
       if (route === '/healthz') return sendText(res, 200, 'ok', { 'cache-control': 'no-store' }, head);
+      if (this.#readAuth !== undefined && !secretMatches(req.headers.authorization, [this.#readAuth])) {
+        return sendText(
+          res,
+          401,
+          'credentials required',
+          { 'www-authenticate': 'Bearer realm="corral"', 'cache-control': 'no-store' },
+          head,
+        );
+      }
       if (route === '/streams.json') return this.#serveStreams(res, head);
       if (route === '/metrics' && this.#registry !== undefined) return serveMetrics(this.#registry, req, res);
     }

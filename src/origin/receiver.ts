@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretDigest, secretMatches } from '../util/secret.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../util/logger.js';
 import { describeError, isCorralError } from '../util/errors.js';
@@ -36,12 +36,10 @@ export interface ReceiverOptions {
   instance: string;
 }
 
-/** Constant-time token check: hashing first makes both sides equal length, so length leaks nothing. */
+/** Constant-time token check (src/util/secret.ts). */
 function tokenMatches(header: string | undefined, token: string): boolean {
   if (header === undefined || !header.startsWith('Bearer ')) return false;
-  const given = createHash('sha256').update(header.slice(7).trim()).digest();
-  const want = createHash('sha256').update(token).digest();
-  return timingSafeEqual(given, want);
+  return secretMatches(header.slice(7).trim(), [secretDigest(token)]);
 }
 
 /**

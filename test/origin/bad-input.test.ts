@@ -168,3 +168,37 @@ describe('origin: push disabled', () => {
     }
   });
 });
+
+describe('origin: readers must present the tier credential when one is configured', () => {
+  it('401 without it, 200 with it, /healthz open, pushes still on their own token', async () => {
+    const running = await startOrigin({ requireAuth: 'Bearer shield-secret' });
+    try {
+      await running.origin.push.put({
+        path: 'live/t/v/a.m4s',
+        kind: 'segment',
+        contentType: 'video/mp4',
+        body: Buffer.from('a'),
+      });
+      const none = await request(running.base, 'GET', '/live/t/v/a.m4s');
+      assert.equal(none.status, 401);
+      assert.equal(none.headers['cache-control'], 'no-store');
+      const wrong = await request(running.base, 'GET', '/live/t/v/a.m4s', {
+        headers: { authorization: 'Bearer shield-secreT' },
+      });
+      assert.equal(wrong.status, 401);
+      const right = await request(running.base, 'GET', '/live/t/v/a.m4s', {
+        headers: { authorization: 'Bearer shield-secret' },
+      });
+      assert.equal(right.status, 200);
+      assert.equal((await request(running.base, 'GET', '/streams.json')).status, 401);
+      assert.equal((await request(running.base, 'GET', '/healthz')).status, 200);
+      const put = await request(running.base, 'PUT', '/live/t/v/b.m4s', {
+        headers: { ...auth, 'x-corral-kind': 'segment', 'content-type': 'video/mp4' },
+        body: 'b',
+      });
+      assert.equal(put.status, 201);
+    } finally {
+      await running.origin.close();
+    }
+  });
+});
