@@ -59,6 +59,11 @@ export interface RenditionReport {
   lastPart?: number;
 }
 
+export interface OpenSegmentTags {
+  discontinuity: boolean;
+  map?: string;
+}
+
 export interface MediaPlaylist {
   kind: 'media';
   version: number;
@@ -77,6 +82,12 @@ export interface MediaPlaylist {
   segments: MediaSegment[];
   /** Parts after the last segment: the segment being built (LL-HLS). */
   openParts: Part[];
+  /**
+   * Tags of the segment being built that must come before its first part (draft-pantos-hls-
+   * rfc8216bis 4.4.4.9): a new session's DISCONTINUITY and EXT-X-MAP. Without them a player
+   * reads the new session's parts as a continuation of the old one.
+   */
+  openSegment?: OpenSegmentTags;
   preloadHints: PreloadHint[];
   endList: boolean;
   renditionReports: RenditionReport[];

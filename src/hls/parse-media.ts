@@ -120,6 +120,7 @@ export function parseMediaLines(lines: Line[], limits: ParseLimits): MediaPlayli
   const seen = new Set<string>();
   let pending = fresh();
   let map: string | undefined;
+  let mapOfLastSegment: string | undefined;
   const attrs = (t: Tag) => AttributeList.parse(t.name, valueOf(t), t.no, limits.maxAttributes);
 
   for (const line of lines) {
@@ -135,6 +136,7 @@ export function parseMediaLines(lines: Line[], limits: ParseLimits): MediaPlayli
       if (pending.title !== undefined) seg.title = pending.title;
       if (pending.programDateTime !== undefined) seg.programDateTime = pending.programDateTime;
       if (map !== undefined) seg.map = map;
+      mapOfLastSegment = map;
       p.segments.push(seg);
       pending = fresh();
       continue;
@@ -211,5 +213,9 @@ export function parseMediaLines(lines: Line[], limits: ParseLimits): MediaPlayli
   if (target === undefined) throw parseError('no EXT-X-TARGETDURATION');
   p.targetDurationS = target;
   p.openParts = pending.parts;
+  if (pending.parts.length > 0 && (pending.discontinuity || map !== mapOfLastSegment)) {
+    p.openSegment = { discontinuity: pending.discontinuity };
+    if (map !== undefined && map !== mapOfLastSegment) p.openSegment.map = map;
+  }
   return p;
 }

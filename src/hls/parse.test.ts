@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { isCorralError } from '../util/errors.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { parseMediaPlaylist, parseMultivariantPlaylist, parsePlaylist } from './parse.js';
+import { renderPlaylist } from './render.js';
 
 const M = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n';
 const V = '#EXTM3U\n';
@@ -125,4 +126,28 @@ describe('input limits', () => {
       (e: Error) => e.message.length < 200 && !e.message.includes('\u0007'),
     );
   });
+});
+
+test('a new session in the open segment: DISCONTINUITY and MAP before its parts, both ways', () => {
+  const text = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:9',
+    '#EXT-X-TARGETDURATION:2',
+    '#EXT-X-PART-INF:PART-TARGET=0.334',
+    '#EXT-X-MEDIA-SEQUENCE:7',
+    '#EXT-X-DISCONTINUITY-SEQUENCE:0',
+    '#EXT-X-MAP:URI="init-0.mp4"',
+    '#EXTINF:2.000,',
+    'seg-7.m4s',
+    '#EXT-X-DISCONTINUITY',
+    '#EXT-X-MAP:URI="init-1.mp4"',
+    '#EXT-X-PART:DURATION=0.334,URI="part-8-0.m4s",INDEPENDENT=YES',
+    '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-8-1.m4s"',
+    '',
+  ].join('\n');
+  const p = parsePlaylist(text);
+  assert.equal(p.kind, 'media');
+  if (p.kind !== 'media') return;
+  assert.deepEqual(p.openSegment, { discontinuity: true, map: 'init-1.mp4' });
+  assert.equal(renderPlaylist(p), text);
 });

@@ -82,6 +82,12 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
     segmentLines(seg, map, lines);
     map = seg.map;
   }
+  if (p.openParts.length > 0 && p.openSegment) {
+    if (p.openSegment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+    if (p.openSegment.map !== undefined && p.openSegment.map !== map) {
+      lines.push(`#EXT-X-MAP:URI="${p.openSegment.map}"`);
+    }
+  }
   for (const part of p.openParts) lines.push(partLine(part));
   for (const h of p.preloadHints) lines.push(hintLine(h));
   if (p.endList) lines.push('#EXT-X-ENDLIST');

@@ -239,7 +239,12 @@ export class PlaylistWindow {
     return n;
   }
 
-  render(ll?: { partTargetS: number; reports: RenditionReport[]; delta?: boolean }): string {
+  render(ll?: {
+    partTargetS: number;
+    reports: RenditionReport[];
+    delta?: boolean;
+    openSegment?: { discontinuity: boolean; mapUri: string };
+  }): string {
     const state = {
       targetDurationS: this.#targetDurationS ?? 1,
       discontinuitySequence: this.#discontinuitySequence,
@@ -252,6 +257,7 @@ export class PlaylistWindow {
       openParts: this.#openAfterLast() === undefined ? [] : this.#openParts,
       preloadHint: this.preloadHint(),
       reports: ll.reports,
+      ...(ll.openSegment ? { openSegment: ll.openSegment } : {}),
       skipSegments: ll.delta ? this.skippable(ll.partTargetS) : 0,
     });
   }

@@ -42,6 +42,8 @@ export interface LowLatencyState {
   partTargetS: number;
   /** Parts of the segment being built now, after the last complete segment. */
   openParts: PartEntry[];
+  /** That segment's own tags (a new session's DISCONTINUITY and MAP), written before its parts. */
+  openSegment?: { discontinuity: boolean; mapUri: string };
   preloadHint?: string;
   reports: RenditionReport[];
   /** Render as a delta update: this many leading segments replaced by EXT-X-SKIP. */
@@ -126,6 +128,9 @@ export function mediaPlaylistModel(s: MediaPlaylistState, ll?: LowLatencyState):
     skippedSegments: skip,
     segments: segments.slice(skip),
     openParts: live ? ll.openParts.map(part) : [],
+    ...(live && ll.openSegment && ll.openParts.length > 0
+      ? { openSegment: openSegmentTags(ll.openSegment, s.segments.at(-1)?.mapUri) }
+      : {}),
     preloadHints: live && ll.preloadHint ? [{ type: 'PART', uri: ll.preloadHint }] : [],
     endList: s.ended,
     renditionReports: (ll?.reports ?? []).map((r) => ({
@@ -157,6 +162,14 @@ export function partsListedFrom(segments: readonly PlaylistSegment[], targetDura
   let span = 0;
   while (from > 0 && span < 3 * targetDurationS) span += segments[--from]!.durationS;
   return from;
+}
+
+/** Only what differs from the last listed segment needs saying before the open parts. */
+function openSegmentTags(o: { discontinuity: boolean; mapUri: string }, lastMap: string | undefined) {
+  return {
+    discontinuity: o.discontinuity,
+    ...(o.mapUri !== '' && o.mapUri !== lastMap ? { map: o.mapUri } : {}),
+  };
 }
 
 function part(p: PartEntry): Part {

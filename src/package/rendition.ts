@@ -427,10 +427,14 @@ export class Rendition {
       obj = { ...base, body: Buffer.from(this.#win.render()) };
     } else {
       const reports = ll.reports();
+      // A new session's first parts follow its DISCONTINUITY and MAP, not the old session's.
+      const openSegment = { discontinuity: this.#pendingDiscontinuity, mapUri: this.#mapUri };
       obj = {
         ...base,
-        body: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports })),
-        delta: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports, delta: true })),
+        body: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports, openSegment })),
+        delta: Buffer.from(
+          this.#win.render({ partTargetS: ll.partTargetS, reports, openSegment, delta: true }),
+        ),
         live: this.#win.state(ll.partTargetS),
       };
     }
