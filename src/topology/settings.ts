@@ -46,8 +46,13 @@ export function placeOf(t: Topology, node: TopologyNode): Record<string, unknown
     }
     case 'relay': {
       const r = t.relays.find((x) => x.name === node.name)!;
+      // The packager by name means its RTMP listener; anything else is already an rtmp(s):// URL.
+      const central = (v: string) => (v === t.packager?.name ? `rtmp://${t.packager.rtmp}` : v);
       return {
         ...at('rtmp', r.rtmp),
+        'rtmp.enabled': true,
+        'ingest.relay.primary': central(r.primary),
+        ...(r.backup ? { 'ingest.relay.backup': central(r.backup) } : {}),
         ...(r.rtmps ? at('rtmps', r.rtmps) : {}),
         'rtmps.enabled': r.rtmps !== undefined,
       };
