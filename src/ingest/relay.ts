@@ -60,6 +60,8 @@ export class Relay implements IngestSink {
   #lastTs = 0;
   /** No video since the upstream was (re)connected or since frames were dropped: wait for a keyframe. */
   #waitKey = true;
+  /** This upstream has had a keyframe: audio before it would start its timeline undecodable. */
+  #keySent = false;
   #round = 0;
   #timer: NodeJS.Timeout | undefined;
   #ended = false;
@@ -118,10 +120,10 @@ export class Relay implements IngestSink {
         this.#waitKey = true;
         return void this.dropped++;
       }
+      this.#keySent = true;
       return up.media(MSG.video, f.dts, avcNaluBody(f));
     }
-    // Audio ahead of the first keyframe would start the upstream's timeline on an undecodable picture.
-    if (this.#waitKey || up.backlog > 2 * limit) return void this.dropped++;
+    if (!this.#keySent || up.backlog > 2 * limit) return void this.dropped++;
     up.media(MSG.audio, f.dts, aacRawBody(f));
   }
 
@@ -141,6 +143,7 @@ export class Relay implements IngestSink {
     this.#at = at;
     this.#round = 0;
     this.#waitKey = true;
+    this.#keySent = false;
     up.onClose((why) => this.#lost(up, why));
     // The upstream starts decoding from these: a fresh connection knows nothing of the stream.
     if (this.#meta) up.media(MSG.dataAmf0, this.#lastTs, this.#meta);
