@@ -47,7 +47,6 @@ function pair(refuse?: ErrorCode) {
   };
   const log: string[] = [];
   let refused: CorralError | undefined;
-  // eslint-disable-next-line prefer-const
   let client: ClientSession;
   const server = new RtmpSession({
     limits: ingestLimitsSchema.parse({}),
