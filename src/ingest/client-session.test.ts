@@ -47,7 +47,7 @@ function pair(refuse?: ErrorCode) {
   };
   const log: string[] = [];
   let refused: CorralError | undefined;
-  let client: ClientSession;
+  let client!: ClientSession;
   const server = new RtmpSession({
     limits: ingestLimitsSchema.parse({}),
     logger: silentLogger(),
