@@ -8,6 +8,14 @@ export interface ParsedArgs {
   positional: string[];
 }
 
+/** --set may repeat: its values are kept, one per line, where other flags keep their last value. */
+const SET_SEPARATOR = '\n';
+
+function put(flags: Map<string, string>, name: string, value: string): void {
+  const prev = flags.get(name);
+  flags.set(name, name === 'set' && prev !== undefined ? prev + SET_SEPARATOR + value : value);
+}
+
 /** `corral CMD --flag value --flag=value --bool`. Unknown flags are rejected by each command. */
 export function parseArgs(argv: string[]): ParsedArgs {
   const [command = 'help', ...rest] = argv;
@@ -21,11 +29,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     const eq = a.indexOf('=');
     if (eq > 0) {
-      flags.set(a.slice(2, eq), a.slice(eq + 1));
+      put(flags, a.slice(2, eq), a.slice(eq + 1));
     } else if (i + 1 < rest.length && !rest[i + 1]!.startsWith('--')) {
-      flags.set(a.slice(2), rest[++i]!);
+      put(flags, a.slice(2), rest[++i]!);
     } else {
-      flags.set(a.slice(2), 'true');
+      put(flags, a.slice(2), 'true');
     }
   }
   return { command, flags, positional };
@@ -45,9 +53,11 @@ export function flagsToOverrides(
   const out: Record<string, ReturnType<typeof parseScalar>> = {};
   for (const [name, raw] of flags) {
     if (name === 'set') {
-      const eq = raw.indexOf('=');
-      if (eq <= 0) throw new CorralError('CONFIG_INVALID', `--set expects key=value, got "${raw}"`);
-      out[raw.slice(0, eq)] = parseScalar(raw.slice(eq + 1));
+      for (const one of raw.split(SET_SEPARATOR)) {
+        const eq = one.indexOf('=');
+        if (eq <= 0) throw new CorralError('CONFIG_INVALID', `--set expects key=value, got "${one}"`);
+        out[one.slice(0, eq)] = parseScalar(one.slice(eq + 1));
+      }
       continue;
     }
     const s = spec[name];

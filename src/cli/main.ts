@@ -13,6 +13,7 @@ import { configFrom as loadFrom, waitForSignal } from './config.js';
 import { runLoadtestCli } from './loadtest.js';
 import { NODE_FLAGS, runNodeCli } from './node.js';
 import { UP_FLAGS, runUpCli } from './up.js';
+import { RELAY_FLAGS, runRelayCli } from './relay.js';
 
 const USAGE = `corral: live streaming that survives the spike
 
@@ -23,6 +24,7 @@ Commands:
   demo      start + a synthetic broadcaster (ffmpeg test pattern with a clock and a tone)
   origin    the origin alone (serving + HTTP push receiver; needs --push-token)
   ingest    ingest + packager alone, pushing to a remote origin over HTTP
+  relay     an ingest POP relaying each publish to the central ingest: --primary URL [--backup URL]
   edge      a coalescing cache node (POP):    --listen HOST:PORT --upstream URL
   shield    a coalescing cache node (region): --listen HOST:PORT --upstream URL
   up        every node of a topology file as its own process here: --topology FILE
@@ -147,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
     demo: DEMO_FLAGS,
     origin: ORIGIN_ONLY_FLAGS,
     ingest: INGEST_ONLY_FLAGS,
+    relay: RELAY_FLAGS,
   };
   try {
     if (cmd === 'edge' || cmd === 'shield') {
@@ -181,6 +184,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd === 'start' || cmd === 'demo') await runStart(args.flags, cmd === 'demo');
     else if (cmd === 'origin') await runOrigin(args.flags);
+    else if (cmd === 'relay') await runRelayCli(args.flags);
     else await runIngest(args.flags);
     return 0;
   } catch (e) {

@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { flagsToOverrides, parseArgs, type FlagSpec } from './args.js';
 import { waitForSignal } from './config.js';
 import { closeAll, startIngestNode, startOriginNode, type Closer } from './server.js';
+import { startRelayNode } from './relay.js';
 
 /** Given by `corral up` to its children: their stdin closing means the supervisor is gone. */
 export const EXIT_WITH_STDIN = 'exit-with-stdin';
@@ -89,7 +90,8 @@ async function startNode(t: Topology, node: TopologyNode, config: Config, log: L
     case 'director':
       return startDirector(t, log, closers);
     case 'relay':
-      throw new CorralError('CONFIG_INVALID', `${node.name}: the ingest relay is not yet available`);
+      await startRelayNode(config, log, closers);
+      return;
   }
 }
 

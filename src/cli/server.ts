@@ -23,7 +23,7 @@ async function closeAll(closers: Closer[]): Promise<void> {
   for (const c of closers.splice(0).reverse()) await c();
 }
 
-async function tlsMaterial(config: Config, log: Logger): Promise<{ cert: string; key: string }> {
+export async function tlsMaterial(config: Config, log: Logger): Promise<{ cert: string; key: string }> {
   const { certFile, keyFile } = config.rtmps;
   if (certFile || keyFile) {
     if (!certFile || !keyFile) {

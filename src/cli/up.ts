@@ -35,8 +35,8 @@ export async function runUpCli(argv: string[]): Promise<void> {
   const t = loadTopology(file);
   const env = { ...process.env, ...pushTokenEnv(t) };
   const nodes = nodesOf(t);
-  const runnable = nodes.filter((n) => n.kind !== 'relay');
-  const children = runnable.map(
+
+  const children = nodes.map(
     (n) =>
       new Supervised(n.name, () => spawnNode(file, n.name, env), {
         exited: (name, code, signal, ms) =>
@@ -51,7 +51,7 @@ export async function runUpCli(argv: string[]): Promise<void> {
     console.log(table(nodes));
     const stopped = waitForSignal();
     let stopping = false;
-    void ready(runnable, () => stopping).then((ok) => {
+    void ready(nodes, () => stopping).then((ok) => {
       if (ok && !stopping) console.log('corral up: all nodes are listening');
     });
     await stopped;
@@ -103,12 +103,7 @@ function address(n: TopologyNode): string {
 }
 
 function table(nodes: TopologyNode[]): string {
-  const rows = nodes.map((n) => [
-    n.name,
-    n.kind,
-    n.region ?? '-',
-    address(n) + (n.kind === 'relay' ? '  (not yet available: not started)' : ''),
-  ]);
+  const rows = nodes.map((n) => [n.name, n.kind, n.region ?? '-', address(n)]);
   const all = [['NODE', 'KIND', 'REGION', 'ADDRESS'], ...rows];
   const widths = [0, 1, 2].map((i) => Math.max(...all.map((r) => r[i]!.length)));
   const lines = all.map((r) => '  ' + r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  '));

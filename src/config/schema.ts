@@ -10,6 +10,37 @@ import { z } from 'zod';
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
 
+const rtmpUrl = z.union([z.literal(''), z.url({ protocol: /^rtmps?$/ })]);
+
+export const relaySchema = z.strictObject({
+  /**
+   * The central ingest, rtmp://HOST:PORT[/APP] or rtmps://...; without an APP the broadcaster's is
+   * used. Required by `corral relay`.
+   */
+  primary: rtmpUrl.default(''),
+  /** Used when the primary refuses or is down; the relay goes back to the primary once it answers. */
+  backup: rtmpUrl.default(''),
+  /**
+   * Stream key for the upstream publish ("?key=VALUE" on the name). Empty: the broadcaster's own
+   * query (its key) is passed through, so the central ingest does the checking.
+   */
+  key: z.string().max(256).default(''),
+  /** An upstream that has not said Publish.Start by then counts as down: failover stays within 3 s. */
+  connectTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
+  /**
+   * Bytes one relayed publish may have waiting for a slow upstream. Past it non-key video is
+   * dropped until the next keyframe, past twice it everything: a stalled upstream costs frames,
+   * never unbounded memory or the broadcaster's connection. 8 MiB is a few seconds of 1080p.
+   */
+  maxQueueBytes: z
+    .number()
+    .int()
+    .min(64 << 10)
+    .default(8 << 20),
+  /** While on the backup, how often the primary is tried again (each switch is one discontinuity). */
+  primaryRetryMs: z.number().int().min(250).max(600_000).default(10_000),
+});
+
 export const ingestLimitsSchema = z.strictObject({
   /** Concurrent RTMP(S) connections; one publisher rarely needs more than one. */
   maxConnections: z.number().int().min(1).default(200),
@@ -107,6 +138,8 @@ export const ingestLimitsSchema = z.strictObject({
    * is refused with STREAM_BUSY and the healthy broadcaster keeps its stream.
    */
   takeoverQuietMs: z.number().int().min(0).max(600_000).default(1_000),
+  /** `corral relay` (an ingest POP): where each accepted publish is forwarded, unchanged. */
+  relay: relaySchema.prefault({}),
 });
 
 export const packageSchema = z.strictObject({
@@ -438,6 +471,7 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type IngestLimits = z.infer<typeof ingestLimitsSchema>;
+export type RelayConfig = z.infer<typeof relaySchema>;
 export type PackageConfig = z.infer<typeof packageSchema>;
 export type OriginConfig = z.infer<typeof originSchema>;
 export type CacheConfig = z.infer<typeof cacheSchema>;

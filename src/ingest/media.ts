@@ -1,5 +1,5 @@
 import type { Logger } from '../util/logger.js';
-import type { StreamSink } from '../media/types.js';
+import type { IngestSink } from './types.js';
 import { CorralError, isCorralError } from '../util/errors.js';
 import { amfProps, type AmfValue } from './amf0.js';
 import type { RtmpMessage } from './chunk-reader.js';
@@ -8,7 +8,7 @@ import { MSG } from './protocol.js';
 
 /** The publish that media goes to. */
 export interface MediaTarget {
-  readonly sink: StreamSink;
+  readonly sink: IngestSink;
   /** performance.now() of the last audio or video handed to the sink. */
   lastMediaAt: number | undefined;
 }
@@ -24,7 +24,7 @@ export interface MediaHost {
 
 /**
  * Audio, video and aggregate messages in, FLV tags parsed and handed to the publish's sink; data
- * messages (onMetaData) only logged.
+ * messages (onMetaData) logged and offered to the sink.
  */
 export class MediaIn {
   readonly #host: MediaHost;
@@ -49,6 +49,7 @@ export class MediaIn {
     // "@setDataFrame" wraps the real handler name (ffmpeg, OBS); bare "onMetaData" is older style.
     const args = values[0] === '@setDataFrame' ? values.slice(1) : values;
     if (args[0] !== 'onMetaData') return;
+    this.#host.publishing()?.sink.metadata?.(args);
     const meta = amfProps(args[1] ?? null);
     if (!meta) return;
     const pick = (k: string) =>

@@ -1,8 +1,7 @@
 import type { Logger } from '../util/logger.js';
-import type { StreamSink } from '../media/types.js';
 import { CorralError, describeError, isCorralError, type ErrorCode } from '../util/errors.js';
 import type { AmfValue } from './amf0.js';
-import type { PublishTarget } from './types.js';
+import type { IngestSink, PublishTarget } from './types.js';
 import type { PublishAuthorizer } from './auth.js';
 import type { MediaTarget } from './media.js';
 import type { Replies } from './replies.js';
@@ -222,7 +221,7 @@ export class PublishFlow {
       .catch((e: unknown) => this.#host.fail(e));
   }
 
-  #opened(streamId: number, app: string, name: string, sink: StreamSink): void {
+  #opened(streamId: number, app: string, name: string, sink: IngestSink): void {
     if (this.#host.isClosed()) {
       // The broadcaster left while we were deciding: the sink was opened for nobody.
       sink.end('disconnect');

@@ -1,4 +1,5 @@
 import type { StreamSink } from '../media/types.js';
+import type { AmfValue } from './amf0.js';
 
 /** Who is asking to publish, as learned from the RTMP connect and publish commands. */
 export interface PublishRequest {
@@ -20,5 +21,14 @@ export interface PublishRequest {
  * that into an onStatus error for the broadcaster and closes the connection.
  */
 export interface PublishTarget {
-  open(req: PublishRequest): Promise<StreamSink> | StreamSink;
+  open(req: PublishRequest): Promise<IngestSink> | IngestSink;
+}
+
+/**
+ * A StreamSink that may also want the broadcaster's onMetaData (the relay passes it on; the
+ * packager has no use for it).
+ */
+export interface IngestSink extends StreamSink {
+  /** The data message's values after "@setDataFrame": "onMetaData", then its object. */
+  metadata?(values: AmfValue[]): void;
 }

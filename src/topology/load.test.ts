@@ -37,8 +37,18 @@ test('the example topology: its nodes, their URLs and the settings each is start
     'cache.upstream': 'http://127.0.0.1:8120',
   });
   const packager = nodes.find((n) => n.kind === 'packager')!;
-  assert.equal(overridesOf(r.topology, packager)['rtmp.port'], 1935);
+  assert.equal(overridesOf(r.topology, packager)['rtmp.port'], 1945);
   assert.equal(overridesOf(r.topology, packager)['rtmps.enabled'], false);
+  // The broadcaster's port is the relay's; "primary: packager" is the packager's RTMP listener.
+  const relay = nodes.find((n) => n.kind === 'relay')!;
+  assert.deepEqual(overridesOf(r.topology, relay), {
+    logLevel: 'warn',
+    'rtmp.host': '127.0.0.1',
+    'rtmp.port': 1935,
+    'rtmp.enabled': true,
+    'ingest.relay.primary': 'rtmp://127.0.0.1:1945',
+    'rtmps.enabled': false,
+  });
 });
 
 type Obj = Record<string, unknown>;

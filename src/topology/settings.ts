@@ -46,8 +46,17 @@ export function placeOf(t: Topology, node: TopologyNode): Record<string, unknown
     }
     case 'relay': {
       const r = t.relays.find((x) => x.name === node.name)!;
+      // The packager by name means its RTMP listener. Anything else but a URL is reported by the
+      // file's checks once, so it is left out here rather than refused again by the schema.
+      const central = (key: string, v: string | undefined) => {
+        const url = t.packager && v === t.packager.name ? `rtmp://${t.packager.rtmp}` : v;
+        return url && /^rtmps?:\/\//.test(url) ? { [key]: url } : {};
+      };
       return {
         ...at('rtmp', r.rtmp),
+        'rtmp.enabled': true,
+        ...central('ingest.relay.primary', r.primary),
+        ...central('ingest.relay.backup', r.backup),
         ...(r.rtmps ? at('rtmps', r.rtmps) : {}),
         'rtmps.enabled': r.rtmps !== undefined,
       };
