@@ -17,7 +17,7 @@ export interface ClientPlayback {
   /** When the pipeline dropped below 100 % buffered after playback began (GStreamer only). */
   rebuffers: number[];
   errors: string[];
-  /** Media seconds per wall second from the first frame to the end. */
+  /** Media seconds per wall second from the first frame to the end, stalls left out. */
   speed: number;
 }
 
@@ -27,13 +27,14 @@ interface Sample {
 }
 
 /**
- * Both clients render at real time (ffmpeg -re, GStreamer sinks synced to the clock), so a stall
- * shows as wall time passing without the media clock moving; timestamp jumps at a discontinuity
- * (forward or back) neither count as playback nor as a stall.
+ * A stall shows as wall time passing without the media clock moving; a timestamp jump back at a
+ * discontinuity is neither. `maxStepS` bounds what one step may add to the played time, so a jump
+ * forward is not counted as playback.
  */
 function analyse(
   samples: Sample[],
   stallMs: number,
+  maxStepS: (wallS: number) => number,
 ): Pick<ClientPlayback, 'playedS' | 'stalls' | 'longestGapMs' | 'speed'> {
   let playedS = 0;
   const stalls: ClientPlayback['stalls'] = [];
@@ -44,9 +45,7 @@ function analyse(
     const b = samples[i]!;
     const step = b.mediaS - a.mediaS;
     if (step <= 0) continue;
-    // A forward jump bigger than the wall time it took is a timeline jump, not rendering.
-    const wallS = (b.wallMs - a.wallMs) / 1000;
-    playedS += Math.min(step, wallS + 0.5);
+    playedS += Math.min(step, maxStepS((b.wallMs - a.wallMs) / 1000));
     const gap = b.wallMs - lastMoveMs;
     if (gap > stallMs) stalls.push({ at: b.wallMs, ms: gap });
     longestGapMs = Math.max(longestGapMs, gap);
@@ -54,7 +53,9 @@ function analyse(
   }
   const first = samples[0];
   const spanS = first ? (lastMoveMs - first.wallMs) / 1000 : 0;
-  return { playedS, stalls, longestGapMs, speed: spanS > 0 ? playedS / spanS : 0 };
+  // Speed while playing: time spent stalled is judged by the stall rules, not as slowness.
+  const playingS = spanS - stalls.reduce((n, x) => n + x.ms, 0) / 1000;
+  return { playedS, stalls, longestGapMs, speed: playingS > 0 ? playedS / playingS : 0 };
 }
 
 function parseClock(hms: string): number {
@@ -98,16 +99,18 @@ function runFor(
 }
 
 /**
- * ffmpeg as a live viewer: -re paces reading at the media rate, as a player renders, so waiting for a
- * segment that is late is visible as the output clock standing still.
+ * ffmpeg as a live client, as people run it (`ffmpeg -i URL -f null -`): its HLS demuxer starts
+ * three segments back from the live edge and then decodes each segment as it is published. It keeps
+ * no playout buffer of its own, so its output clock steps once per segment; it counts as stalled
+ * when nothing new arrived for `stallMs` (two target durations and a second).
  */
-export async function playWithFfmpeg(url: string, wallMs: number): Promise<ClientPlayback> {
+export async function playWithFfmpeg(url: string, wallMs: number, stallMs: number): Promise<ClientPlayback> {
   const samples: Sample[] = [];
   const r = await runFor(
     FFMPEG,
     [
       ...['-hide_banner', '-nostats', '-v', 'error', '-stats_period', '0.25', '-progress', 'pipe:1'],
-      ...['-re', '-i', url, '-f', 'null', '-'],
+      ...['-i', url, '-f', 'null', '-'],
     ],
     wallMs,
     (l, at) => {
@@ -121,7 +124,9 @@ export async function playWithFfmpeg(url: string, wallMs: number): Promise<Clien
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !/Exiting normally|received signal/i.test(l));
-  return { ...analyse(from < 0 ? [] : samples.slice(from), 1500), rebuffers: [], errors };
+  // The start-up burst and whole segments are real decoding; only a jump far past a segment is not.
+  const step = () => 3 * (stallMs / 1000);
+  return { ...analyse(from < 0 ? [] : samples.slice(from), stallMs, step), rebuffers: [], errors };
 }
 
 /**
@@ -164,5 +169,6 @@ export async function playWithGstreamer(url: string, wallMs: number): Promise<Cl
   );
   if (r.code !== 0 && samples.length === 0)
     errors.push(`gst-launch exited ${r.code}: ${r.stderr.slice(-500)}`);
-  return { ...analyse(samples, 1000), rebuffers, errors };
+  // Synced sinks render in real time: a step bigger than the wall time it took is a timeline jump.
+  return { ...analyse(samples, 1000, (wallS) => wallS + 0.5), rebuffers, errors };
 }

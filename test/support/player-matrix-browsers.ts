@@ -23,7 +23,12 @@ export const BROWSER_CASES: BrowserCase[] = [
   // keyframe closes), treats that 404 as CRITICAL error 1001 and gap-jumps. Workaround from Shaka's
   // configuration docs (streaming.lowLatencyMode, tutorial-config / PlayerConfiguration): LL off,
   // so it plays the whole segments of the plain playlist. Drop this when item 3 lands.
-  { player: 'shaka', config: { streaming: { lowLatencyMode: false } } },
+  // With LL off it still, on the 1 s GOP source, raised one recoverable error without a code some
+  // 8-10 s after the reconnect and gap-jumped a ~1.4 s hole in its own buffer (1 stall, ~1.3 s);
+  // hls.js, video.js, ffmpeg and GStreamer play the same playlists through that point without a
+  // hole, so one such stall is allowed for Shaka (manifest.hls.sequenceMode, the setting its docs
+  // give for discontinuities, made it worse: an internal TypeError and three stalls).
+  { player: 'shaka', config: { streaming: { lowLatencyMode: false } }, maxSteadyStalls: 1 },
   // video.js 8 (VHS) with its default llhls on asks for _HLS_msn/_HLS_part of a part the playlist
   // already lists (the last part of the last complete segment, not part 0 of the next), gets the
   // same cached playlist back at once, and repeats that for ~13 s before its first frame on a 2 s

@@ -16,12 +16,14 @@ export const RECONNECT_AT_S = 15;
 /** The publisher is back this long after it dropped (the issue allows up to 2 s). */
 const RECONNECT_GAP_MS = 1500;
 /**
- * After a reconnect the source has sent nothing for the gap plus the RTMP handshake and the first
- * GOP: ~3-4 s. A player holding less than that in its buffer (every LL player: that is what low
- * latency means) must run dry once; this window is where that one bounded rebuffer is allowed.
+ * After a reconnect the source has sent nothing for the gap plus the RTMP handshake, the encoder's
+ * start-up and the first part or segment: ~3-4 s. A player holding less than that in its buffer
+ * (every LL player: that is what low latency means) must run dry once, for that long plus its own
+ * retry timing (hls.js's blocking-reload timeouts add up to ~2 s). This window is where that one
+ * bounded rebuffer is allowed; a player that never recovers still fails.
  */
 const RECONNECT_WINDOW_S = 12;
-const RECONNECT_MAX_REBUFFER_MS = 5000;
+const RECONNECT_MAX_REBUFFER_MS = 8000;
 const FPS = 30;
 
 /** A live encoder on the test server that can drop its connection and come back, as OBS does. */
@@ -97,6 +99,8 @@ export interface BrowserCase {
   player: BrowserPlayer;
   /** Configuration over the player's defaults: pinned workarounds only, each with its reason. */
   config: Record<string, unknown>;
+  /** Stalls allowed outside the reconnect: 0 unless a player bug is documented where this is set. */
+  maxSteadyStalls?: number;
 }
 
 function p50(xs: number[]): number | null {
@@ -136,8 +140,14 @@ export async function runBrowserCase(
     await page.waitForFunction(() => (window as unknown as { probe: Probe }).probe.playing, undefined, {
       timeout: 25_000,
     });
+    // Each read takes the page's event log with it, so no event is counted twice.
     const read = () =>
-      page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { probe: Probe }).probe)) as Probe);
+      page.evaluate(() => {
+        const p = (window as unknown as { probe: Probe }).probe;
+        const copy = JSON.parse(JSON.stringify(p)) as Probe;
+        p.log.length = 0;
+        return copy;
+      });
     const start = await read();
     const t0 = Date.now();
     const latency: number[] = [];
@@ -151,12 +161,7 @@ export async function runBrowserCase(
         reconnectAt = Date.now();
         reconnected = src.caster.reconnect();
       }
-      end = await page.evaluate(() => {
-        const p = (window as unknown as { probe: Probe }).probe;
-        const copy = JSON.parse(JSON.stringify(p)) as Probe;
-        p.log.length = 0;
-        return copy;
-      });
+      end = await read();
       log.push(...end.log);
       if (typeof end.ingestToScreen === 'number') latency.push(end.ingestToScreen);
     }
@@ -189,7 +194,10 @@ export async function runBrowserCase(
     );
     if (steady.stalls + across.stalls > 0) diagnostic(`log ${JSON.stringify(log.slice(-30))}`);
     assert.deepEqual(pageErrors, [], 'no script errors on the page');
-    assert.equal(steady.stalls, 0, `${steady.stalls} stalls outside the reconnect`);
+    assert.ok(
+      steady.stalls <= (c.maxSteadyStalls ?? 0),
+      `${steady.stalls} stalls outside the reconnect (allowed ${c.maxSteadyStalls ?? 0})`,
+    );
     assert.ok(across.stalls <= 2, `${across.stalls} stalls across the reconnect`);
     assert.ok(
       across.rebufferMs <= RECONNECT_MAX_REBUFFER_MS,
@@ -223,7 +231,7 @@ export async function runCliPair(src: MatrixSource, gopS: number, diagnostic: (s
     }, RECONNECT_AT_S * 1000),
   );
   const [ff, gst] = await Promise.all([
-    playWithFfmpeg(src.playlist, PLAY_S * 1000),
+    playWithFfmpeg(src.playlist, PLAY_S * 1000, (2 * gopS + 1) * 1000),
     playWithGstreamer(src.playlist, PLAY_S * 1000),
     reconnect,
   ]);
@@ -262,6 +270,7 @@ export async function runCliPair(src: MatrixSource, gopS: number, diagnostic: (s
     assert.ok(r.discontinuityNotes <= 2, `${name}: ${r.discontinuityNotes} timestamp warnings`);
     // Starting at the live edge costs a moment of the 30 s before the first frame.
     assert.ok(r.playedS >= PLAY_S - 5, `${name}: played ${r.playedS} s of ${PLAY_S}`);
-    assert.ok(r.speed > 0.9 && r.speed < 1.2, `${name}: speed ${r.speed}x`);
+    // ffmpeg decodes its start-up backlog at once, so only the rendering client has a speed to check.
+    if (name === 'gstreamer') assert.ok(r.speed > 0.9 && r.speed < 1.2, `${name}: speed ${r.speed}x`);
   }
 }
