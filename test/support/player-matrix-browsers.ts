@@ -62,7 +62,7 @@ export function browserMatrix(gopS: number): void {
     });
     for (const c of BROWSER_CASES) {
       it(`${c.player}: ${PLAY_S} s live across a broadcaster reconnect`, async (t) => {
-        await runBrowserCase(browser!, host!.url, src!, gopS, c, (s) => t.diagnostic(s));
+        await runBrowserCase(browser!, host!.url, src!, gopS, c, t);
       });
     }
   });
