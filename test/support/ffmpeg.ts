@@ -38,6 +38,8 @@ export interface TestPatternOptions {
   size?: string;
   fps?: number;
   bframes?: number;
+  /** Seconds between keyframes (the GOP, which sets corral's segment length); 1 when unset. */
+  gopSeconds?: number;
   /** Pace the output at real time (-re), as a live encoder does (true); false encodes at full speed. */
   realtime?: boolean;
   /** Where the length is set: an output -t (default) or each lavfi source's own duration. */
@@ -48,21 +50,22 @@ export interface TestPatternOptions {
 }
 
 /**
- * ffmpeg arguments for a test pattern + tone with B-frames and a 1 s GOP (keyframe every `fps`
- * frames, no scene cuts), AAC, as FLV to `url` (an RTMP URL, or a file that is overwritten).
+ * ffmpeg arguments for a test pattern + tone with B-frames and a fixed GOP (1 s unless
+ * `gopSeconds` says otherwise, no scene cuts), AAC, as FLV to `url` (an RTMP URL, or a file that is overwritten).
  */
 export function testPatternArgs(url: string, o: TestPatternOptions): string[] {
   const fps = o.fps ?? 30;
   const inLavfi = o.durationIn === 'lavfi';
   const duration = inLavfi ? `:duration=${o.seconds}` : '';
   const video = o.videoKbps;
+  const gop = String(Math.round(fps * (o.gopSeconds ?? 1)));
   return [
     ...['-hide_banner', '-loglevel', 'error', ...(o.realtime === false ? [] : ['-re'])],
     ...['-f', 'lavfi', '-i', `testsrc2=size=${o.size ?? '640x360'}:rate=${fps}${duration}`],
     ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000${duration}`],
     ...(inLavfi ? [] : ['-t', String(o.seconds)]),
     ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
-    ...['-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0', '-bf', String(o.bframes ?? 2)],
+    ...['-g', gop, '-keyint_min', gop, '-sc_threshold', '0', '-bf', String(o.bframes ?? 2)],
     ...(video === undefined
       ? []
       : ['-b:v', `${video}k`, '-maxrate', `${video}k`, '-bufsize', `${2 * video}k`]),
