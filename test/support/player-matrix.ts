@@ -95,16 +95,6 @@ interface Probe {
   log: Array<{ at: number; kind: string; detail: unknown }>;
 }
 
-/**
- * A corral bug this matrix found (reported, owned by src/package): after a reconnect, until the
- * first segment of the new session is complete, the media playlist lists that segment's parts
- * without the EXT-X-DISCONTINUITY, EXT-X-MAP (init-N+1) and PROGRAM-DATE-TIME that belong before
- * them, and adds those tags once the segment closes. A player that reads the playlist in that
- * window places the parts on the old timeline; hls.js then fails fatally merging the next update.
- * Only that exact signature turns a run into a TODO (reported, not failed) instead of a failure.
- */
-const CORRAL_RECONNECT_BUG = /discontinuity sequence mismatch/;
-
 export interface BrowserCase {
   player: BrowserPlayer;
   /** Configuration over the player's defaults: pinned workarounds only, each with its reason. */
@@ -206,11 +196,6 @@ export async function runBrowserCase(
       })}`,
     );
     if (steady.stalls + across.stalls > 0) diagnostic(`log ${JSON.stringify(log.slice(-30))}`);
-    const known = end.errors.find((e) => CORRAL_RECONNECT_BUG.test(e));
-    if (known) {
-      t.todo(`corral lists the new session's first parts without DISCONTINUITY/MAP: ${known.slice(0, 160)}`);
-      return;
-    }
     assert.deepEqual(pageErrors, [], 'no script errors on the page');
     assert.ok(
       steady.stalls <= (c.maxSteadyStalls ?? 0),
