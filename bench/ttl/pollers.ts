@@ -50,13 +50,13 @@ export function startPollers(url: string, n: number, periodMs: number, newest: (
   };
   const t0 = performance.now();
   const loops = Array.from({ length: n }, async (_, i) => {
-    // Each poller keeps its own schedule (start + k * period), so a slow answer does not shift
-    // its later reloads, as a player's timer would not.
     let due = t0 + (i * periodMs) / n;
     while (!stopped) {
       await sleep(Math.max(0, due - performance.now()));
       if (stopped) return;
-      due += periodMs;
+      // The next reload is one period after this one actually starts (RFC 8216 6.3.4), so a
+      // poller that was held up by a busy machine does not fire a burst of reloads to catch up.
+      due = Math.max(due, performance.now()) + periodMs;
       try {
         const r = await get(agent, target);
         if (!recording) continue;
