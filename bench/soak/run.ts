@@ -35,6 +35,8 @@ const { values: flags } = parseArgs({
     'll-share': { type: 'string', default: '0.5' },
     transcode: { type: 'string', default: 'true' },
     size: { type: 'string', default: '1280x720' },
+    kbps: { type: 'string', default: '2500' },
+    set: { type: 'string', multiple: true },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -49,6 +51,8 @@ if (flags.help) {
   --warmup-s N     seconds excluded before memory growth is judged (120; 20 with --quick)
   --transcode B    true: corral's default ABR ladder; false: passthrough only (true)
   --size WxH       the broadcaster's picture, as corral demo --demo-size (1280x720)
+  --kbps N         the broadcaster's video bit rate, kbit/s (2500, as corral demo)
+  --set K=V        passed on to corral start (repeatable), e.g. --set cache.maxBytes=33554432
   --quick          1 minute, 20 s ramp: a smoke run`);
   process.exit(0);
 }
@@ -60,6 +64,8 @@ const llShare = num(flags['ll-share'], 'll-share', 0, 1);
 const warmupS = num(flags['warmup-s'] ?? (flags.quick ? '20' : '120'), 'warmup-s', 0, 3600);
 const transcode = flags.transcode === 'false' ? 'false' : 'true';
 const size = /^\d+x\d+$/.test(flags.size ?? '') ? flags.size! : '1280x720';
+const kbps = num(flags.kbps, 'kbps', 50, 20_000);
+const corralSets = (flags.set ?? []).flatMap((kv) => ['--set', kv]);
 const SAMPLE_S = 10;
 const durationS = minutes * 60;
 
@@ -68,6 +74,8 @@ const { procs, dir, run } = startBench({ name: 'soak', budgetS: durationS + 240 
 interface Sample {
   t: number;
   rss: Record<string, number>;
+  /** Body bytes the stores hold (origin store, the cache tiers this /metrics shows), MB. */
+  storeMb: Record<string, number>;
   degradeLevel: number | null;
   speedMin: number | null;
   load1: number;
@@ -125,7 +133,7 @@ function growth(samples: Sample[]): Growth[] {
 void run(async () => {
   const startedAt = new Date().toISOString();
   const loadStart = loadavg();
-  const corral = await startCorral(procs, { args: ['--transcode', transcode] });
+  const corral = await startCorral(procs, { args: ['--transcode', transcode, ...corralSets] });
   // What `corral demo` publishes: a live 720p30 test pattern with a tone, encoded as it goes.
   const caster = procs.start(
     'broadcaster',
@@ -134,7 +142,7 @@ void run(async () => {
       seconds: durationS + 600,
       size,
       realtime: true,
-      videoKbps: 3000,
+      videoKbps: kbps,
       audioKbps: 128,
     }),
   );
@@ -180,10 +188,15 @@ void run(async () => {
       const b = rssBytes(pid);
       if (Number.isFinite(b)) rss[name] = b;
     }
+    const storeMb: Record<string, number> = {};
     let degradeLevel: number | null = null;
     let speedMin: number | null = null;
     try {
       const m = await scrape(`${corral.origin}/metrics`);
+      storeMb.origin = round(sum(m, 'corral_origin_bytes') / 2 ** 20, 1);
+      for (const [n, l, v] of await scrape(`${corral.viewer}/metrics`)) {
+        if (n === 'corral_cache_store_bytes') storeMb[l.tier ?? '?'] = round(v / 2 ** 20, 1);
+      }
       degradeLevel = sum(m, 'corral_transcode_degrade_level');
       const speeds = m.filter(([n]) => n === 'corral_transcode_speed').map(([, , v]) => v);
       speedMin = speeds.length > 0 ? round(Math.min(...speeds), 3) : null;
@@ -197,10 +210,10 @@ void run(async () => {
       if (samples.length === 0) cpu0 = cpu1;
       else cpuSpanS = t - samples[0]!.t;
     }
-    samples.push({ t: round(t, 1), rss, degradeLevel, speedMin, load1: loadavg()[0]! });
+    samples.push({ t: round(t, 1), rss, storeMb, degradeLevel, speedMin, load1: loadavg()[0]! });
     const lg = rss.loadgen === undefined ? '-' : `${round(rss.loadgen / 2 ** 20, 0)} MB`;
     console.log(
-      `  t=${Math.round(t)} s corral ${round((rss.corral ?? 0) / 2 ** 20, 0)} MB, loadgen ${lg}, degrade ${degradeLevel ?? '-'}, speed min ${speedMin ?? '-'}, load ${loadavg()[0]}`,
+      `  t=${Math.round(t)} s corral ${round((rss.corral ?? 0) / 2 ** 20, 0)} MB (stores ${JSON.stringify(storeMb)}), loadgen ${lg}, degrade ${degradeLevel ?? '-'}, speed min ${speedMin ?? '-'}, load ${loadavg()[0]}`,
     );
     for (const ch of [corral.child, caster]) {
       if (!procs.running(ch)) throw new Error(`${ch.name} died:\n${ch.tail.join('\n')}`);
@@ -239,7 +252,7 @@ void run(async () => {
   };
 
   console.log(
-    `\nSoak: ${viewers} viewers (LL share ${llShare}), ${minutes} min, transcode ${transcode}, broadcaster ${size}; growth after ${warmupS} s`,
+    `\nSoak: ${viewers} viewers (LL share ${llShare}), ${minutes} min, transcode ${transcode}, broadcaster ${size} at ${kbps} kbit/s; growth after ${warmupS} s`,
   );
   console.log('| process | samples | RSS after warm-up MB | at end MB | max MB | growth | goal < 5 % |');
   console.log('|---|---|---|---|---|---|---|');
@@ -256,7 +269,18 @@ void run(async () => {
   console.log(`\nloadtest summary:\n${loadgen.tail.slice(-20).join('\n')}`);
   await writeResults(new URL('./last-run.json', import.meta.url), {
     startedAt,
-    options: { minutes, viewers, rampS, llShare, warmupS, transcode, size, sampleS: SAMPLE_S },
+    options: {
+      minutes,
+      viewers,
+      rampS,
+      llShare,
+      warmupS,
+      transcode,
+      size,
+      kbps,
+      corralSets,
+      sampleS: SAMPLE_S,
+    },
     load: { start: loadStart, end: loadEnd },
     growth: g,
     figures,
