@@ -11,7 +11,7 @@
  * Loopback only, bounded by a global deadline; every child and the temp dir are removed on the
  * way out. Results: a table on stdout and bench/soak/last-run.json.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { testPatternArgs } from '../../test/support/ffmpeg.js';
@@ -65,7 +65,7 @@ const warmupS = num(flags['warmup-s'] ?? (flags.quick ? '20' : '120'), 'warmup-s
 const transcode = flags.transcode === 'false' ? 'false' : 'true';
 const size = /^\d+x\d+$/.test(flags.size ?? '') ? flags.size! : '1280x720';
 const kbps = num(flags.kbps, 'kbps', 50, 20_000);
-const corralSets = (flags.set ?? []).flatMap((kv) => ['--set', kv]);
+const corralSets = flags.set ?? [];
 const SAMPLE_S = 10;
 const durationS = minutes * 60;
 
@@ -133,7 +133,18 @@ function growth(samples: Sample[]): Growth[] {
 void run(async () => {
   const startedAt = new Date().toISOString();
   const loadStart = loadavg();
-  const corral = await startCorral(procs, { args: ['--transcode', transcode, ...corralSets] });
+  // corral keeps only the last --set it is given, so several settings go in a config file.
+  const config: Record<string, Record<string, unknown>> = {};
+  for (const kv of corralSets) {
+    const m = /^([a-zA-Z]+)\.([a-zA-Z]+)=(.*)$/.exec(kv);
+    if (!m) throw new Error(`--set expects section.key=value, got "${kv}"`);
+    const v = Number(m[3]);
+    (config[m[1]!] ??= {})[m[2]!] =
+      m[3] === 'true' || m[3] === 'false' ? m[3] === 'true' : Number.isFinite(v) ? v : m[3];
+  }
+  const configFile = join(dir, 'corral.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  const corral = await startCorral(procs, { args: ['--transcode', transcode, '--config', configFile] });
   // What `corral demo` publishes: a live 720p30 test pattern with a tone, encoded as it goes.
   const caster = procs.start(
     'broadcaster',
@@ -191,18 +202,24 @@ void run(async () => {
     const storeMb: Record<string, number> = {};
     let degradeLevel: number | null = null;
     let speedMin: number | null = null;
+    // A scrape that times out under load is a gap in the series, not a failure of the run; the
+    // two are read separately so a busy edge does not hide the origin's figures.
     try {
       const m = await scrape(`${corral.origin}/metrics`);
       storeMb.origin = round(sum(m, 'corral_origin_bytes') / 2 ** 20, 1);
-      for (const [n, l, v] of await scrape(`${corral.viewer}/metrics`)) {
-        if (n === 'corral_cache_store_bytes') storeMb[l.tier ?? '?'] = round(v / 2 ** 20, 1);
-      }
       degradeLevel = sum(m, 'corral_transcode_degrade_level');
       const speeds = m.filter(([n]) => n === 'corral_transcode_speed').map(([, , v]) => v);
       speedMin = speeds.length > 0 ? round(Math.min(...speeds), 3) : null;
       degradeMax = Math.max(degradeMax, degradeLevel);
     } catch {
-      // A scrape that times out under load is a gap in the series, not a failure of the run.
+      // see above
+    }
+    try {
+      for (const [n, l, v] of await scrape(`${corral.viewer}/metrics`)) {
+        if (n === 'corral_cache_store_bytes') storeMb[l.tier ?? '?'] = round(v / 2 ** 20, 1);
+      }
+    } catch {
+      // see above
     }
     // The loadgen's last reading is taken while it still runs: /proc forgets it once it exits.
     if (procs.running(loadgen)) {
