@@ -62,7 +62,7 @@ export async function flood404(ctx: Ctx): Promise<Row> {
       kind: 'attack',
       what: '8. random 404 URLs through the edge, small byte budgets',
       cases: `${sent} sent in ${seconds.toFixed(0)} s (cap ${MAX} / ${SECONDS} s)`,
-      outcome: `edge RSS ${mb(base.edge)} -> peak ${mb(peak.edge)} (+${mb(growth.edge)}, budget ${mb(EDGE_BUDGET)}); shield ${mb(base.shield)} -> ${mb(peak.shield)} (+${mb(growth.shield)}, budget ${mb(SHIELD_BUDGET)}); ${notFound} 404, ${failed} failed; ${originRequests} origin requests; playlist ${playing} after`,
+      outcome: `edge RSS ${mb(base.edge)} -> peak ${mb(peak.edge)} (+${mb(growth.edge)}, budget ${mb(EDGE_BUDGET)}), ${mb(after.edge)} 2 s after; shield ${mb(base.shield)} -> ${mb(peak.shield)} (+${mb(growth.shield)}, budget ${mb(SHIELD_BUDGET)}), ${mb(after.shield)} 2 s after; ${notFound} 404, ${failed} failed; ${originRequests} origin requests; playlist ${playing} after`,
       goal: 'RSS growth within each byte budget',
       pass: growth.edge <= EDGE_BUDGET && growth.shield <= SHIELD_BUDGET,
       figures: {

@@ -38,7 +38,15 @@ export async function shieldKill(ctx: Ctx): Promise<Row> {
       await viewerPoll();
       await sleep(500);
     }
-    const during = { playlist: [] as number[], segment: [] as number[], stale: 0, polls: 0 };
+    // A segment the edge already served: what a viewer behind, or one seeking back, asks for.
+    const served = newest;
+    const during = {
+      playlist: [] as number[],
+      segment: [] as number[],
+      served: [] as number[],
+      stale: 0,
+      polls: 0,
+    };
     const seqBefore = (await playlistState(playlist))!.seq;
     await ctx.procs.stop(s.shield, 'SIGKILL');
     const t0 = Date.now();
@@ -46,6 +54,7 @@ export async function shieldKill(ctx: Ctx): Promise<Row> {
       const v = await viewerPoll();
       during.playlist.push(v.playlist);
       during.segment.push(v.segment);
+      during.served.push((await req(served)).status);
       during.polls++;
       if (/STALE/i.test(v.xcache)) during.stale++;
       await sleep(500);
@@ -70,8 +79,8 @@ export async function shieldKill(ctx: Ctx): Promise<Row> {
       kind: 'fault',
       what: 'b. kill -9 shield for 15 s (edge -> shield -> origin split)',
       cases: `${during.polls} polls of playlist + segment`,
-      outcome: `edge during outage: playlist ${tally(during.playlist)}, segment ${tally(during.segment)}, ${during.stale} stale-marked answers`,
-      recovery: `${(recoveryMs / 1000).toFixed(1)} s from shield restart to a fresh playlist at the edge`,
+      outcome: `edge during outage: playlist ${tally(during.playlist)}, newest listed segment ${tally(during.segment)}, an already-served segment ${tally(during.served)}, ${during.stale} stale-marked playlist/segment answers`,
+      recovery: `${(recoveryMs / 1000).toFixed(1)} s from the restarted shield answering to a fresh playlist at the edge`,
       dataLost: `none at the origin (sequence ${seqBefore} -> ${lastSeq}); viewers got no new segments for the outage`,
       goal: 'edge keeps answering playlists/segments (stale) during the outage; recovers',
       pass: playlistOk === during.polls && Number.isFinite(recoveryMs),
