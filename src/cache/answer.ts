@@ -1,11 +1,36 @@
 import type { IncomingMessage } from 'node:http';
 import { headerString } from '../http/fields.js';
 import type { Clock } from '../util/clock.js';
+import { SharedBody } from './body.js';
 import { objectHeaders, syntheticEntry, type Entry } from './entry.js';
 import type { CacheMonitor } from './monitor.js';
 import { serveEntry } from './serve.js';
+import { withToken } from './token.js';
 import { upstreamRequestHeaders, type Fetcher } from './upstream.js';
 import type { Answerer, CacheResult, DoneFn, Waiter } from './waiter.js';
+
+/** The last token-carrying copy made of a playlist entry: a player re-polling reuses it. */
+const lastTokenised = new WeakMap<Entry, { token: string; out: Entry }>();
+
+/**
+ * A playlist as a token holder gets it: its URIs carry the token (see withToken for why). Made
+ * at serve time from the one cached copy; anything but a whole 200 playlist is served as is.
+ */
+function tokenised(e: Entry, token: string): Entry {
+  if (e.status !== 200 || !e.body.complete) return e;
+  const ct = headerString(e.headers['content-type'] as string | string[] | undefined) ?? '';
+  if (!ct.toLowerCase().includes('mpegurl')) return e;
+  const memo = lastTokenised.get(e);
+  if (memo?.token === token) return memo.out;
+  const body = SharedBody.of(Buffer.from(withToken(e.body.concat().toString('utf8'), token)));
+  // Another representation: the upstream's validators no longer describe these bytes.
+  const headers = { ...e.headers };
+  delete headers.etag;
+  delete headers['last-modified'];
+  const out: Entry = { ...e, headers, body, etag: undefined, lastModified: undefined };
+  lastTokenised.set(e, { token, out });
+  return out;
+}
 
 /**
  * Answers waiters over HTTP: from an entry (serve.ts), or outside the cache with a request of
@@ -27,7 +52,8 @@ export class HttpAnswerer implements Answerer {
   }
 
   deliver(w: Waiter, e: Entry, result: CacheResult): void {
-    serveEntry(w, e, this.#name, result, this.#done, this.#clock.now());
+    const served = w.token === undefined ? e : tokenised(e, w.token);
+    serveEntry(w, served, this.#name, result, this.#done, this.#clock.now());
   }
 
   passThrough(w: Waiter): void {

@@ -62,8 +62,17 @@ export class SharedBody {
    * later hit is one write() instead of a writev of dozens of socket-sized pieces.
    */
   #compact(): void {
-    if (this.chunks.length < 2) return;
-    const whole = Buffer.concat(this.chunks, this.length);
+    const only = this.chunks.length === 1 ? this.chunks[0]! : undefined;
+    // A lone chunk is usually a slice of the socket's read buffer, which also holds the response
+    // headers (and a small body shares it with nothing else): kept as is, a 20-byte 404 body
+    // would pin the whole read. Small bodies are copied out so the store holds what it charges.
+    if (this.chunks.length === 0 || (only !== undefined && !(only.buffer.byteLength > only.length + 64))) {
+      return;
+    }
+    // allocUnsafeSlow: never a slice of the shared 8 KB pool, which one small body would pin too.
+    const whole = Buffer.allocUnsafeSlow(this.length);
+    let at = 0;
+    for (const c of this.chunks) at += c.copy(whole, at);
     this.chunks.length = 0;
     this.chunks.push(whole);
     this.generation++;

@@ -113,6 +113,7 @@ const settings: CoreSettings = {
   maxBytes: 64 << 20,
   futureMaxAhead: 2,
   futureHoldFactor: 1.5,
+  defaults: { staleIfErrorMs: 0, notFoundTtlMs: 0 },
 };
 
 function setup() {

@@ -6,6 +6,7 @@ import type { Grant } from './link.js';
 import { LiveRules } from './live.js';
 import type { CacheMonitor } from './monitor.js';
 import { MemoryStore } from './store.js';
+import { UnknownPathGuard } from './unknown.js';
 import { PEER_HOPS, type Fetcher } from './upstream.js';
 import type { Answerer, Waiter } from './waiter.js';
 
@@ -19,6 +20,8 @@ export interface CoreSettings extends FlightSettings {
   readonly futureMaxAhead: number;
   /** ...for at most this many target durations. */
   readonly futureHoldFactor: number;
+  /** Unknown names under a live folder that just answered 404: one upstream request per this. */
+  readonly unknownPathIntervalMs?: number;
 }
 
 /** Multi-worker mode (ClusterLink): who fetches a key for the whole node. */
@@ -56,6 +59,9 @@ export class CacheCore implements FlightOwner {
   readonly #answer: Answerer;
   readonly #leases: Leases | undefined;
   readonly #flights = new Map<string, Flight>();
+  readonly #unknown: UnknownPathGuard;
+  /** Flights for names the unknown-path guard let through: it hears when they are answered. */
+  readonly #probes = new Set<Flight>();
   /** Shared by every flight: one object per node, not per miss. */
   readonly #flightDeps: FlightDeps;
   /** Bound once: lookup() runs per request and a closure per held request is enough. */
@@ -73,13 +79,16 @@ export class CacheCore implements FlightOwner {
       clock: deps.clock,
       onHoldOutcome: (outcome) => deps.monitor.holdOutcome(outcome),
       refresh: (playlistUrl) => this.#refreshPlaylist(playlistUrl),
+      staleIfErrorMs: settings.defaults.staleIfErrorMs,
     });
+    this.#unknown = new UnknownPathGuard(settings.unknownPathIntervalMs ?? 0, deps.clock, this.live);
     this.#flightDeps = {
       settings: {
         name: settings.name,
         holdTimeoutMs: settings.holdTimeoutMs,
         maxAttempts: settings.maxAttempts,
         maxObjectBytes: settings.maxObjectBytes,
+        defaults: settings.defaults,
       },
       clock: deps.clock,
       upstream: deps.upstream,
@@ -101,6 +110,10 @@ export class CacheCore implements FlightOwner {
     const key = keyOf(url, varyKeyOf(this.store.varyOf(url), w.req.headers));
     const e = this.store.get(key);
     let stale: Entry | undefined;
+    // RFC 9111 3.5: with credentials, only answers marked public (or s-maxage, must-revalidate)
+    // come from storage; others get a request of their own.
+    if (e !== undefined && !e.policy.forCredentials && w.req.headers.authorization !== undefined)
+      return this.#answer.passThrough(w);
     if (e !== undefined) {
       const now = this.#clock.now();
       if (isFresh(e, now)) return this.#answer.deliver(w, e, 'HIT');
@@ -122,7 +135,15 @@ export class CacheCore implements FlightOwner {
       this.#monitor.parked(1);
       return;
     }
-    this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, stale, w);
+    const admission = stale === undefined ? this.#unknown.admit(url) : 'free';
+    if (admission === 'refuse') {
+      // Not stored: a flood of random names must not fill the store. max-age=1 lets a tier below
+      // keep it per key as it would the upstream's own 404.
+      const nf = syntheticEntry(404, 'not found', 'public, max-age=1', this.#clock.now());
+      return this.#answer.deliver(w, nf, 'HIT');
+    }
+    const f2 = this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, stale, w);
+    if (admission === 'probe') this.#probes.add(f2);
   }
 
   #afterHold(held: { w: Waiter; appeared: boolean }): void {
@@ -140,13 +161,14 @@ export class CacheCore implements FlightOwner {
     clientIp: string | undefined,
     stale: Entry | undefined,
     w: Waiter | undefined,
-  ): void {
+  ): Flight {
     const f = new Flight(this.#flightDeps, url, key, headers, clientIp, stale);
     this.#flights.set(key, f);
     if (w !== undefined) f.join(w);
     const hops = Number(headers[PEER_HOPS] ?? 0);
     if (this.#leases === undefined || !(hops < MAX_HOPS)) f.start();
     else this.#leaseAndStart(this.#leases, f, hops);
+    return f;
   }
 
   /**
@@ -177,12 +199,17 @@ export class CacheCore implements FlightOwner {
     this.#leases?.kept(url, usableMs(e, this.#clock.now()));
   }
 
+  notFound(url: string): void {
+    this.#unknown.notFound(url);
+  }
+
   drop(url: string, e: Entry): void {
     this.store.deleteIf(keyOf(url, e.varyKey), e);
   }
 
   finished(f: Flight): void {
     if (this.#flights.get(f.key) === f) this.#flights.delete(f.key);
+    if (this.#probes.delete(f)) this.#unknown.probeDone(f.url);
   }
 
   relead(f: Flight): void {
@@ -196,6 +223,7 @@ export class CacheCore implements FlightOwner {
   close(): void {
     for (const f of this.#flights.values()) f.abort();
     this.#flights.clear();
+    this.#probes.clear();
     this.live.close();
     this.store.clear();
   }

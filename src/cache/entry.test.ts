@@ -5,6 +5,7 @@ import { SharedBody } from './body.js';
 import {
   createEntry,
   currentAgeMs,
+  entrySize,
   inSieWindow,
   inSwrWindow,
   isFresh,
@@ -135,5 +136,45 @@ describe('stored fields', () => {
     );
     assert.notEqual(varyKeyOf(names, { 'accept-encoding': 'gzip' }), varyKeyOf(names, {}));
     assert.equal(varyKeyOf([], { 'accept-encoding': 'gzip' }), '');
+  });
+});
+
+describe('memory accounting (issue 9)', () => {
+  it('a small 404 is charged at least its measured cost (1,339 B of heap), not ~512 B', () => {
+    // corral's origin 404, as a cache tier receives it.
+    const e = createEntry(
+      404,
+      {
+        'access-control-allow-origin': '*',
+        'access-control-expose-headers':
+          'Age, Content-Length, Content-Range, Date, ETag, Last-Modified, X-Cache',
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': '10',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'public, max-age=1',
+        date: httpDate(T0),
+      },
+      SharedBody.of(Buffer.from('not found\n')),
+      T0,
+      {},
+      T0,
+    );
+    const charged = entrySize(e, '/live/x/0-abcdefghij.m4s');
+    assert.ok(charged >= 1339, `charged ${charged}`);
+    assert.ok(charged < 2000, `charged ${charged}: far above the measured cost`);
+  });
+
+  it('a segment is charged its bytes plus the fixed overhead', () => {
+    const big = createEntry(200, {}, SharedBody.of(Buffer.alloc(400_000)), T0, {}, T0);
+    const size = entrySize(big, '/live/x/seg-1.m4s');
+    assert.ok(size > 400_000 && size < 402_000, String(size));
+  });
+
+  it('a complete small body does not keep the larger buffer it was sliced from', () => {
+    const packet = Buffer.alloc(65_536);
+    const body = new SharedBody();
+    body.append(packet.subarray(300, 310));
+    body.finish();
+    assert.equal(body.chunks[0]!.buffer.byteLength, 10);
   });
 });

@@ -5,6 +5,7 @@ import { describeError, isCorralError } from '../util/errors.js';
 import { SharedBody } from './body.js';
 import { createEntry, inSieWindow, refreshEntry, syntheticEntry, varyKeyOf, type Entry } from './entry.js';
 import type { CacheMonitor } from './monitor.js';
+import type { PolicyDefaults } from './policy.js';
 import { PEER_HOPS, upstreamRequestHeaders, type Fetcher, type UpstreamHandle } from './upstream.js';
 import type { Answerer, CacheResult, Waiter } from './waiter.js';
 
@@ -32,12 +33,16 @@ export interface FlightSettings {
   /** Fetches one flight may have started in all. */
   readonly maxAttempts: number;
   readonly maxObjectBytes: number;
+  /** What this tier assumes when an upstream answer leaves stale-if-error or a 404's lifetime unsaid. */
+  readonly defaults: PolicyDefaults;
 }
 
 /** The cache a flight reports to: where answers are kept and who decides what happens next. */
 export interface FlightOwner {
   /** Store an entry, or refresh its accounting once the body is complete. */
   keep(url: string, e: Entry): void;
+  /** Upstream answered 404 for `url` (unknown-path guard). */
+  notFound(url: string): void;
   /** Take a stored entry out again (its body failed). */
   drop(url: string, e: Entry): void;
   /** The flight is decided: new requests must no longer join it. */
@@ -56,6 +61,8 @@ export interface LiveAdvice {
   isFuture(url: string): boolean;
   /** The entry to keep and serve once a whole-read playlist is complete. */
   acceptPlaylist(url: string, e: Entry): Entry;
+  /** The newest playlist of this path, to serve when the upstream fails and nothing is stored. */
+  fallback(url: string): Entry | undefined;
 }
 
 /** A flight's collaborators, built once per node and shared by all its flights. */
@@ -93,6 +100,8 @@ export class Flight {
   #source: Fetcher | undefined;
   #hops = 0;
   #releads = 0;
+  /** Fetched on behalf of a request with Authorization: shared only if RFC 9111 3.5 allows. */
+  readonly #credentialed: boolean;
 
   /** `reqHeaders` and `clientIp` are the first request's: the shared fetch is made on its behalf. */
   constructor(
@@ -110,6 +119,7 @@ export class Flight {
     this.#reqHeaders = reqHeaders;
     this.#clientIp = clientIp;
     this.#stale = stale;
+    this.#credentialed = reqHeaders.authorization !== undefined;
   }
 
   get waiterCount(): number {
@@ -205,8 +215,8 @@ export class Flight {
     }
     this.#decide(undefined);
     this.#deps.monitor.log('upstream fetch failed', { url: this.url, err: describeError(err) });
-    if (this.#stale !== undefined && inSieWindow(this.#stale, this.#deps.clock.now()))
-      return this.#release(this.#stale, 'STALE');
+    const fallback = this.#errorFallback(true);
+    if (fallback !== undefined) return this.#release(fallback, 'STALE');
     const timeout = isCorralError(err, 'UPSTREAM_TIMEOUT');
     // One shared error answer for everyone parked, kept at most 1 s so a dead origin is not
     // hammered by one fetch per arriving request.
@@ -234,13 +244,16 @@ export class Flight {
     const stale = this.#stale;
     if (status === 304 && stale !== undefined) {
       up.resume();
-      const e = refreshEntry(stale, up.headers, requestTime, this.#deps.clock.now());
+      const e = refreshEntry(stale, up.headers, requestTime, this.#deps.clock.now(), this.#settings.defaults);
       if (e.policy.storable) this.#deps.owner.keep(this.url, e);
       return this.#release(e);
     }
-    if (status >= 500 && stale !== undefined && inSieWindow(stale, this.#deps.clock.now())) {
+    // A 503 is the origin's own answer to a blocking reload it could not satisfy in time: the
+    // player should hear it, not be handed an older playlist as if the tier were down.
+    const fallback = status >= 500 ? this.#errorFallback(status !== 503) : undefined;
+    if (fallback !== undefined) {
       up.destroy();
-      return this.#release(stale, 'STALE');
+      return this.#release(fallback, 'STALE');
     }
     const declared = Number(up.headers['content-length']);
     const length = Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
@@ -251,13 +264,16 @@ export class Flight {
       requestTime,
       this.#reqHeaders,
       this.#deps.clock.now(),
+      this.#settings.defaults,
     );
-    if (!probe.policy.shareable || (length ?? 0) > this.#settings.maxObjectBytes) {
+    const shareable = probe.policy.shareable && (!this.#credentialed || probe.policy.forCredentials);
+    if (!shareable || (length ?? 0) > this.#settings.maxObjectBytes) {
       // Not for sharing (private, no-store, Set-Cookie) or too big to hold: the leader takes this
       // answer, every other waiter gets its own request now, all at once rather than in turn.
       this.#deps.owner.finished(this);
       return this.#releaseUnshared(up);
     }
+    if (status === 404) this.#deps.owner.notFound(this.url);
     if (status === 404 && this.#deps.live.isFuture(this.url)) {
       // Live rule: a segment the playlist does not list yet will exist in a moment; a cached 404
       // would hide it from everyone for the 404's lifetime.
@@ -282,6 +298,13 @@ export class Flight {
     }
     if (e.policy.storable) this.#deps.owner.keep(this.url, e);
     this.#release(e);
+  }
+
+  /** What to serve instead of an upstream failure: the stale copy, or the newest playlist. */
+  #errorFallback(newestPlaylist: boolean): Entry | undefined {
+    const stale = this.#stale;
+    if (stale !== undefined && inSieWindow(stale, this.#deps.clock.now())) return stale;
+    return newestPlaylist ? this.#deps.live.fallback(this.url) : undefined;
   }
 
   /** Copy upstream bytes into the shared body; a short, long or broken body is never kept. */
@@ -340,6 +363,11 @@ export class Flight {
       w.res.off('close', onClose);
       if (e.varyNames.length > 0 && varyKeyOf(e.varyNames, w.req.headers) !== e.varyKey) {
         this.#deps.owner.lookup(w);
+        continue;
+      }
+      if (w.req.headers.authorization !== undefined && !e.policy.forCredentials && e.status < 500) {
+        // RFC 9111 3.5: this answer may not be given to a request with credentials from a cache.
+        this.#deps.answer.passThrough(w);
         continue;
       }
       this.#deps.answer.deliver(w, e, override ?? w.result);

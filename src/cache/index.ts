@@ -1,15 +1,24 @@
+import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { CORS_HEADERS, preflightHeaders } from '../http/cors.js';
+import { headerString } from '../http/fields.js';
 import type { CacheConfig } from '../config/schema.js';
 import { serveMetrics, type Registry } from '../metrics/registry.js';
 import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { HttpAnswerer } from './answer.js';
 import { CacheCore, MAX_HOPS } from './core.js';
+import { FailoverFetcher } from './failover.js';
+import { cookieValue, queryParam, TargetNormaliser } from './key.js';
+import { PlaybackGate, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_PARAM } from './token.js';
 import type { ClusterLink } from './link.js';
 import { cacheMetrics, newTallies, type CacheMetrics, type TallySource } from './metrics.js';
 import { nodeMonitor } from './monitor.js';
-import { PEER_HOPS, Upstream } from './upstream.js';
+import { PEER_HOPS, Upstream, type Fetcher } from './upstream.js';
+import { CorralError } from '../util/errors.js';
 import type { Answerer, CacheResult, Waiter } from './waiter.js';
 
 export interface CacheNodeOptions {
@@ -35,6 +44,15 @@ export type { CacheResult } from './waiter.js';
 
 const MAX_URL = 8192;
 
+/** Dot segments or an encoded slash: a path that could mean another one upstream. */
+const AMBIGUOUS_PATH = /\/\.\.?(?:\/|$)|%2f/i;
+
+function sameSecret(given: string | undefined, want: Buffer): boolean {
+  if (given === undefined) return false;
+  const g = Buffer.from(given);
+  return g.length === want.length && timingSafeEqual(g, want);
+}
+
 /** `url` is `path` or `path?query` (no split/alloc on the hot path). */
 function isPath(url: string, path: string): boolean {
   return url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === 63);
@@ -50,7 +68,16 @@ export class CacheNode {
   readonly name: string;
   readonly role: 'edge' | 'shield';
   readonly upstream: Upstream;
+  /** The upstream and the fallback, each behind a circuit breaker. */
+  readonly fetcher: FailoverFetcher;
   readonly core: CacheCore;
+  readonly #targets: TargetNormaliser;
+  readonly #gate: PlaybackGate | undefined;
+  /** Clients must send this Authorization value (cache.requireAuth). */
+  readonly #requireAuth: Buffer | undefined;
+  /** Viewers' own Authorization is not forwarded once this tier sends a credential of its own. */
+  readonly #dropViewerAuth: boolean;
+  readonly #tls: { cert: Buffer; key: Buffer } | undefined;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #registry: Registry | undefined;
@@ -59,6 +86,7 @@ export class CacheNode {
   readonly #answer: Answerer;
   #server: Server | undefined;
   #peerServer: Server | undefined;
+  #fallback: Upstream | undefined;
   readonly #cluster: ClusterLink | undefined;
   readonly #stats: TallySource;
 
@@ -68,7 +96,25 @@ export class CacheNode {
     this.name = c.name;
     this.#clock = opts.clock ?? realClock;
     this.#log = opts.logger.child({ component: 'cache', tier: this.name });
-    this.upstream = new Upstream(opts.upstream, c.upstreamTimeoutMs, c.upstreamSockets);
+    const trust = {
+      auth: c.upstreamAuth === '' ? undefined : c.upstreamAuth,
+      ca: c.upstreamCa === '' ? undefined : readFileSync(c.upstreamCa),
+    };
+    this.upstream = new Upstream(opts.upstream, c.upstreamTimeoutMs, c.upstreamSockets, trust);
+    const ups = [{ name: this.upstream.base.host, fetcher: this.upstream as Fetcher }];
+    if (c.fallbackUpstream !== '') {
+      const fb = new Upstream(c.fallbackUpstream, c.upstreamTimeoutMs, c.upstreamSockets, trust);
+      this.#fallback = fb;
+      ups.push({ name: fb.base.host, fetcher: fb });
+    }
+    this.#targets = new TargetNormaliser(c.keyParams);
+    this.#gate = c.playback.streams.length > 0 ? new PlaybackGate(c.playback) : undefined;
+    this.#requireAuth = c.requireAuth === '' ? undefined : Buffer.from(c.requireAuth);
+    this.#dropViewerAuth = c.upstreamAuth !== '';
+    if ((c.tlsCert === '') !== (c.tlsKey === '')) {
+      throw new CorralError('CONFIG_INVALID', `${c.name}: tlsCert and tlsKey go together`);
+    }
+    this.#tls = c.tlsCert === '' ? undefined : { cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey) };
     this.#registry = opts.registry;
     this.#metrics = cacheMetrics(opts.registry);
     this.#stats = { tier: this.name, tallies: newTallies() };
@@ -76,9 +122,14 @@ export class CacheNode {
     this.#localRoutes = opts.localRoutes;
     this.#cluster = opts.cluster;
     const monitor = nodeMonitor(this.#metrics, this.name, this.#log);
+    this.fetcher = new FailoverFetcher(
+      ups,
+      { failures: c.breakerFailures, resetMs: c.breakerResetMs, clock: this.#clock },
+      (upstream, state) => this.#log.warn({ upstream, state }, 'upstream circuit changed'),
+    );
     // Bound once: a per-request closure (and tsx's keepNames wrapper around it) showed in profiles.
     const done = (w: Waiter, result: CacheResult, bytes: number) => this.#record(w, result, bytes);
-    this.#answer = new HttpAnswerer(this.name, this.upstream, monitor, this.#clock, done);
+    this.#answer = new HttpAnswerer(this.name, this.fetcher, monitor, this.#clock, done);
     this.core = new CacheCore(
       {
         name: c.name,
@@ -88,8 +139,10 @@ export class CacheNode {
         maxBytes: c.maxBytes,
         futureMaxAhead: c.futureMaxAhead,
         futureHoldFactor: c.futureHoldFactor,
+        unknownPathIntervalMs: c.unknownPathIntervalMs,
+        defaults: { staleIfErrorMs: c.staleIfErrorS * 1000, notFoundTtlMs: c.notFoundTtlMs },
       },
-      { clock: this.#clock, upstream: this.upstream, answer: this.#answer, monitor, leases: opts.cluster },
+      { clock: this.#clock, upstream: this.fetcher, answer: this.#answer, monitor, leases: opts.cluster },
     );
   }
 
@@ -139,21 +192,59 @@ export class CacheNode {
       });
       return;
     }
+    if (req.method === 'OPTIONS') {
+      // CORS preflight: the same answer as the origin's (src/http/cors.ts), with no credential
+      // asked, since browsers send preflights without one.
+      res.writeHead(204, preflightHeaders('GET, HEAD, OPTIONS'));
+      return void res.end();
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
+      res.setHeader('allow', 'GET, HEAD, OPTIONS');
       return this.#plain(res, 405, 'method not allowed');
     }
     if (!url.startsWith('/') || url.length > MAX_URL || /[^\x21-\x7e]/.test(url)) {
       return this.#plain(res, 400, 'bad request target');
     }
-    const w: Waiter = { req, res, started: this.#clock.monotonic(), result: 'MISS', peer };
-    // RFC 9111 3.5: a shared cache does not answer requests carrying credentials from storage.
-    if (req.headers.authorization !== undefined) return this.#answer.passThrough(w);
+    const h = req.headers;
+    if (this.#requireAuth !== undefined && !peer) {
+      if (!sameSecret(h.authorization, this.#requireAuth)) {
+        res.setHeader('www-authenticate', 'Bearer realm="corral"');
+        return this.#plain(res, 401, 'credentials required');
+      }
+      // The tier credential is spent here: it is not the viewer's and must not pass on.
+      delete h.authorization;
+    } else if (this.#dropViewerAuth && h.authorization !== undefined) {
+      delete h.authorization;
+    }
+    const target = this.#targets.normalise(url);
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    if ((path.includes('/.') || path.includes('%')) && AMBIGUOUS_PATH.test(path)) {
+      return this.#plain(res, 400, 'bad request target');
+    }
+    let token: string | undefined;
+    if (this.#gate !== undefined && !peer) {
+      if (this.#gate.protects(path)) {
+        const fromQuery = queryParam(url, TOKEN_PARAM);
+        const given =
+          fromQuery ?? headerString(h[TOKEN_HEADER]) ?? cookieValue(headerString(h.cookie), TOKEN_COOKIE);
+        const v = this.#gate.verify(given, path, this.#clock.now(), req.socket.remoteAddress);
+        if (!v.ok) return this.#plain(res, 403, `playback token ${v.reason}`);
+        token = fromQuery;
+      }
+      delete h[TOKEN_HEADER];
+    }
+    req.url = target;
+    const w: Waiter = { req, res, started: this.#clock.monotonic(), result: 'MISS', peer, token };
     this.core.lookup(w);
   }
 
   #plain(res: ServerResponse, status: number, msg: string): void {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.writeHead(status, {
+      ...CORS_HEADERS,
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+    });
     res.end(msg + '\n');
   }
 
@@ -179,12 +270,14 @@ export class CacheNode {
   // ---- lifecycle ----
 
   listen(port: number, host: string): Promise<AddressInfo> {
-    const server = http.createServer({
+    const options = {
       maxHeaderSize: 16 * 1024,
       requestTimeout: 30_000,
       headersTimeout: 10_000,
       keepAliveTimeout: 5_000,
-    });
+    };
+    const server: Server =
+      this.#tls === undefined ? http.createServer(options) : https.createServer({ ...options, ...this.#tls });
     server.on('request', (req, res) => this.handle(req, res));
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       // Malformed or oversized requests: answer plainly if the socket still takes bytes.
@@ -239,6 +332,7 @@ export class CacheNode {
       await closed;
     }
     this.upstream.close();
+    this.#fallback?.close();
     this.#metrics.requests.remove(this.#stats);
   }
 }

@@ -6,7 +6,8 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Entry } from './entry.js';
 import type { Waiter } from './waiter.js';
 import { playlistLifetimeS } from '../hls/lifetime.js';
-import { mediaPlaylistInfo, type MediaPlaylistInfo } from '../hls/summary.js';
+import { mediaPlaylistInfo, playlistUris, type MediaPlaylistInfo } from '../hls/summary.js';
+import type { KnownPaths } from './unknown.js';
 
 export interface LiveOptions {
   /** Hold requests at most this many sequence numbers beyond the newest listed. */
@@ -18,6 +19,8 @@ export interface LiveOptions {
   onHoldOutcome: (outcome: 'appeared' | 'timeout') => void;
   /** Fetch this playlist again unless a fresh copy or a fetch is already there. */
   refresh: (playlistUrl: string) => void;
+  /** How long the newest playlist of a path stays a fallback for upstream errors (0: never). */
+  staleIfErrorMs?: number;
 }
 
 export interface Held {
@@ -68,7 +71,7 @@ function partSuffixKey(suffix: string): string {
  * forwarded and answered with a 404 that a cache would then keep; a playlist older than one
  * already served is never handed out, so one viewer's media sequence never goes backwards.
  */
-export class LiveRules {
+export class LiveRules implements KnownPaths {
   readonly #opts: LiveOptions;
   readonly #streams = new LRUCache<string, Stream>({ max: 10_000, dispose: (s) => this.#dispose(s) });
   readonly #segments = new LRUCache<TemplateKey, Template>({ max: 20_000 });
@@ -77,6 +80,12 @@ export class LiveRules {
   readonly #served = new LRUCache<string, { seq: number; window: number; ended: boolean; entry: Entry }>({
     max: 10_000,
   });
+  /** Paths listed in playlists that passed (and the playlists), for the unknown-path guard. */
+  readonly #known = new LRUCache<string, true>({ max: 100_000 });
+  /** Newest whole playlist answer per path (any query), the fallback while upstream fails. */
+  readonly #lastGood = new LRUCache<string, Entry>({ max: 10_000 });
+  /** Folders holding playlists, and their parents (not "/"). */
+  readonly #liveDirs = new LRUCache<string, true>({ max: 10_000 });
 
   constructor(opts: LiveOptions) {
     this.#opts = opts;
@@ -178,9 +187,12 @@ export class LiveRules {
    */
   acceptPlaylist(url: string, e: Entry): Entry {
     if (e.status !== 200 || e.body.error !== undefined) return e;
-    const info = mediaPlaylistInfo(e.body.concat().toString('utf8'));
-    if (info === undefined) return e;
+    const text = e.body.concat().toString('utf8');
     const path = url.split('?', 1)[0]!;
+    this.#remember(path, text);
+    this.#lastGood.set(path, e);
+    const info = mediaPlaylistInfo(text);
+    if (info === undefined) return e;
     const newest = info.mediaSequence + info.segments.length - 1;
     const seen = this.#served.get(url);
     if (seen !== undefined && newest < seen.seq && !newSession(seen, newest)) return seen.entry;
@@ -200,6 +212,44 @@ export class LiveRules {
     this.#served.set(url, { seq: newest, window: info.segments.length, ended: info.ended, entry: e });
     this.#learn(path, url, info, newest);
     return e;
+  }
+
+  #remember(path: string, text: string): void {
+    this.#known.set(path, true);
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      this.#liveDirs.set(path.slice(0, i + 1), true);
+    }
+    const base = new URL(path, 'http://h');
+    for (const uri of playlistUris(text)) {
+      if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(uri)) continue; // another host's: not ours to know
+      const u = new URL(uri, base);
+      this.#known.set(u.pathname, true);
+    }
+  }
+
+  /**
+   * The newest playlist this node had for `url`'s path, to serve while the upstream is down. A
+   * live playlist is sent with a lifetime under a second (often no-cache), so there is seldom a
+   * stored copy to go stale; and a blocking reload names a version nobody has yet. Either way a
+   * player given an error stops, while one given the last playlist it could have had keeps
+   * polling and plays on from the segments it lists. This bends no-cache (RFC 9111 5.2.2.4)
+   * for the one case where the alternative is an error page, within the stale-if-error window.
+   */
+  fallback(url: string): Entry | undefined {
+    const window = this.#opts.staleIfErrorMs ?? 0;
+    if (window === 0) return undefined;
+    const q = url.indexOf('?');
+    const e = this.#lastGood.get(q < 0 ? url : url.slice(0, q));
+    if (e === undefined || this.#opts.clock.now() - e.responseTime > window) return undefined;
+    return e;
+  }
+
+  isKnown(path: string): boolean {
+    return this.#known.has(path);
+  }
+
+  isLiveDir(dir: string): boolean {
+    return this.#liveDirs.has(dir);
   }
 
   #learn(path: string, url: string, info: MediaPlaylistInfo, newest: number): void {

@@ -14,7 +14,22 @@ export interface Policy {
   sieMs: number;
   mustRevalidate: boolean;
   immutable: boolean;
+  /**
+   * RFC 9111 3.5: may answer a request that carries Authorization from storage (the response
+   * said public, s-maxage or must-revalidate).
+   */
+  forCredentials: boolean;
 }
+
+/** This tier's own rules for what an upstream answer leaves unsaid (see the cache schema). */
+export interface PolicyDefaults {
+  /** stale-if-error window for successful answers that name none. */
+  readonly staleIfErrorMs: number;
+  /** Lifetime of a 404/410 that names none (0: not kept). */
+  readonly notFoundTtlMs: number;
+}
+
+export const NO_DEFAULTS: PolicyDefaults = { staleIfErrorMs: 0, notFoundTtlMs: 0 };
 
 /** Error answers are shared with the waiters of one fetch but kept at most this long (issue 3). */
 export const ERROR_TTL_MS = 1000;
@@ -41,16 +56,26 @@ export function freshnessLifetimeMs(
   return undefined;
 }
 
-export function decidePolicy(status: number, headers: IncomingHttpHeaders, now: number): Policy {
+export function decidePolicy(
+  status: number,
+  headers: IncomingHttpHeaders,
+  now: number,
+  defaults: PolicyDefaults = NO_DEFAULTS,
+): Policy {
   const d = parseCacheControl(headers['cache-control']);
   const vary = headerString(headers.vary)?.trim();
   const shareable = !d.private && !d.noStore && headers['set-cookie'] === undefined && vary !== '*';
   let lifetime = freshnessLifetimeMs(d, headers, now);
+  if (lifetime === undefined && (status === 404 || status === 410) && defaults.notFoundTtlMs > 0) {
+    lifetime = defaults.notFoundTtlMs;
+  }
   if (d.noCache) lifetime = 0;
   const isError = status >= 500;
   if (isError && lifetime !== undefined) lifetime = Math.min(lifetime, ERROR_TTL_MS);
   const swrMs = isError ? 0 : (d.staleWhileRevalidate ?? 0) * 1000;
-  const sieMs = isError ? 0 : (d.staleIfError ?? 0) * 1000;
+  // A stale 404 is no better than an error page: the default window is for real content only.
+  const sieDefault = status < 400 && !d.noCache ? defaults.staleIfErrorMs : 0;
+  const sieMs = isError ? 0 : d.staleIfError === undefined ? sieDefault : d.staleIfError * 1000;
   // 206 and 304 are never stored: we always fetch whole objects, and 304s update entries.
   const storable = shareable && status !== 206 && status !== 304 && lifetime !== undefined && lifetime > 0;
   return {
@@ -61,5 +86,6 @@ export function decidePolicy(status: number, headers: IncomingHttpHeaders, now: 
     sieMs: d.mustRevalidate ? 0 : sieMs,
     mustRevalidate: d.mustRevalidate,
     immutable: d.immutable,
+    forCredentials: d.public || d.sMaxAge !== undefined || d.mustRevalidate,
   };
 }

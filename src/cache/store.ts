@@ -14,8 +14,8 @@ export class MemoryStore {
   constructor(maxBytes: number, maxObjectBytes: number) {
     this.#lru = new LRUCache<string, Entry>({
       maxSize: maxBytes,
-      maxEntrySize: Math.min(maxBytes, maxObjectBytes + 512),
-      sizeCalculation: (e) => Math.max(1, entrySize(e)),
+      maxEntrySize: Math.min(maxBytes, maxObjectBytes + 64 * 1024),
+      sizeCalculation: (e, key) => entrySize(e, key),
     });
     this.#vary = new LRUCache<string, string[]>({ max: 100_000 });
   }

@@ -70,19 +70,31 @@ export interface Fetcher {
  * One upstream origin reached over a keep-alive pool. Socket idleness (before headers or in the
  * body) beyond `timeoutMs` fails the request, so a stalled origin cannot hold a fetch forever.
  */
+export interface UpstreamTrust {
+  /** Authorization value sent on every request (tier-to-tier credential). */
+  auth?: string | undefined;
+  /** Extra CA certificates (PEM) for an https upstream with a private CA. */
+  ca?: string | Buffer | undefined;
+}
+
 export class Upstream implements Fetcher {
   readonly base: URL;
   readonly #agent: http.Agent;
   readonly #timeoutMs: number;
+  readonly #auth: string | undefined;
 
-  constructor(baseUrl: string, timeoutMs: number, maxSockets: number) {
+  constructor(baseUrl: string, timeoutMs: number, maxSockets: number, trust: UpstreamTrust = {}) {
     this.base = new URL(baseUrl);
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
       throw new CorralError('CONFIG_INVALID', `upstream must be http(s): ${baseUrl}`);
     }
-    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
-    this.#agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: 64, scheduling: 'lifo' });
+    const opts = { keepAlive: true, maxSockets, maxFreeSockets: 64, scheduling: 'lifo' as const };
+    this.#agent =
+      this.base.protocol === 'https:'
+        ? new https.Agent({ ...opts, ...(trust.ca === undefined ? {} : { ca: trust.ca }) })
+        : new http.Agent(opts);
     this.#timeoutMs = timeoutMs;
+    this.#auth = trust.auth === '' ? undefined : trust.auth;
   }
 
   /** Path and query below the base URL ("/live/a.m3u8?x=1" under "http://h/base" -> "/base/live/..."). */
@@ -111,7 +123,10 @@ export class Upstream implements Fetcher {
       port: this.base.port,
       method,
       path: this.pathFor(path),
-      headers: { ...headers, host: this.base.host },
+      headers:
+        this.#auth === undefined
+          ? { ...headers, host: this.base.host }
+          : { ...headers, host: this.base.host, authorization: this.#auth },
       agent: this.#agent,
     });
     req.setTimeout(this.#timeoutMs, () => {

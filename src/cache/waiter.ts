@@ -13,6 +13,8 @@ export interface Waiter {
   result: CacheResult;
   /** Another worker of this node fetching through us (multi-worker mode): not a viewer. */
   peer: boolean;
+  /** A playback token given in the query: playlists served to this waiter pass it on (token.ts). */
+  token?: string | undefined;
 }
 
 /** Called once per answer with the body bytes written (0 for HEAD/304). */

@@ -26,6 +26,10 @@ export function cacheFlags(role: CacheRole): Record<string, FlagSpec> {
     ...COMMON_FLAGS,
     listen: { help: `HOST:PORT to serve on (${s}.host/${s}.port; ":PORT" = all interfaces)` },
     upstream: { key: `${s}.upstream`, help: 'base URL of the next tier or any HTTP origin (required)' },
+    'fallback-upstream': {
+      key: `${s}.fallbackUpstream`,
+      help: 'a second upstream used while the first is failing (circuit breaker per upstream)',
+    },
     name: { key: `${s}.name`, help: `name of this tier in X-Cache headers (${role})` },
     'max-bytes': { key: `${s}.maxBytes`, help: 'byte budget of the store' },
     'hold-timeout-ms': { key: `${s}.holdTimeoutMs`, help: 'cache-blocking timeout before one more fetch' },

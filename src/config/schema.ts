@@ -225,6 +225,77 @@ export const cacheSchema = z.strictObject({
    * 1 by default: an in-process node (`corral start`) and small hosts gain nothing from more.
    */
   workers: z.number().int().min(1).max(64).default(1),
+  /**
+   * The only query parameters that change an answer, so the only ones kept in the cache key and
+   * sent upstream (sorted). Anything else (tokens, cache busters) would give every request a key
+   * of its own and an origin fetch each. Add a name here for an upstream that needs one; ["*"]
+   * keeps every parameter (an upstream whose objects are named by their query: bustable).
+   */
+  keyParams: z
+    .array(z.string().regex(/^(?:[A-Za-z0-9_.~-]{1,64}|\*)$/))
+    .max(32)
+    .default(['_HLS_msn', '_HLS_part', '_HLS_skip']),
+  /**
+   * A 404/410 that says nothing about its lifetime is kept this long, so one missing URL asked
+   * for again and again costs one upstream request per this interval (Varnish keeps one for 2
+   * minutes, which hides a segment that appears a moment later). 0: such answers are not kept.
+   */
+  notFoundTtlMs: z.number().int().min(0).max(10_000).default(1_000),
+  /**
+   * Under a path prefix that has just answered 404, names this node has never seen listed or
+   * answered reach upstream at most once per this interval; the rest get a local 404. Random
+   * names under /live/x/ then cost one upstream request per interval, not one each.
+   */
+  unknownPathIntervalMs: z.number().int().min(0).max(60_000).default(1_000),
+  /**
+   * stale-if-error window, seconds, for answers whose Cache-Control names none: a stored copy
+   * is served this long past its lifetime while the upstream is unreachable or answers 5xx
+   * (an upstream's own stale-if-error wins). Keeps a region playing through a shield restart.
+   */
+  staleIfErrorS: z.number().int().min(0).max(86_400).default(30),
+  /** A second upstream (another shield, or the origin) used while the first one is failing. */
+  fallbackUpstream: z.string().default(''),
+  /** Consecutive failures with no answer (refused, reset, timed out) that open an upstream's circuit. */
+  breakerFailures: z.number().int().min(1).max(1_000).default(3),
+  /** An open circuit lets one probe request through after this long (half-open). */
+  breakerResetMs: z.number().int().min(100).max(600_000).default(2_000),
+  /**
+   * Authorization header value sent on every upstream request (tier-to-tier trust, e.g.
+   * "Bearer s3cret"). When set, viewers' own Authorization headers are not forwarded: viewers are
+   * authorised at the edge (playback tokens), and the upstream sees only this tier.
+   */
+  upstreamAuth: z.string().max(4096).default(''),
+  /**
+   * Authorization header value this node requires from its clients (a shield requiring its
+   * edges); others get 401. Consumed here: it never reaches the cache key or the upstream.
+   */
+  requireAuth: z.string().max(4096).default(''),
+  /** PEM files: both set, the viewer listener speaks HTTPS. */
+  tlsCert: z.string().default(''),
+  tlsKey: z.string().default(''),
+  /** PEM file of extra CA certificates trusted for an https upstream (a private CA). */
+  upstreamCa: z.string().default(''),
+  /** Signed playback tokens (src/cache/token.ts), checked here with no upstream round trip. */
+  playback: z
+    .strictObject({
+      /**
+       * HMAC-SHA256 secrets; a token signed with any of them is accepted, so a rotation lists the
+       * new secret first and keeps the old one until its tokens have expired. The first signs.
+       */
+      secrets: z.array(z.string().min(16).max(256)).max(2).default([]),
+      /**
+       * Streams that require a token: "app/name" for one stream, "app/" for every stream of an
+       * app. Empty: no stream requires one.
+       */
+      streams: z
+        .array(z.string().regex(/^[A-Za-z0-9_-]+\/([A-Za-z0-9_-]+)?$/))
+        .max(10_000)
+        .default([]),
+    })
+    .refine((p) => p.streams.length === 0 || p.secrets.length > 0, {
+      message: 'playback.streams needs at least one playback.secrets entry',
+    })
+    .prefault({}),
 });
 
 const ladderRungSchema = z.strictObject({

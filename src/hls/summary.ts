@@ -81,3 +81,18 @@ export function hasEndList(text: Buffer | string): boolean {
   const s = typeof text === 'string' ? text : text.toString('latin1', Math.max(0, text.length - 64));
   return /(^|\n)#EXT-X-ENDLIST\s*$/.test(s.slice(-64));
 }
+
+/**
+ * URIs in a playlist: the URI lines and URI="..." attributes (EXT-X-MAP, PART, MEDIA, hints).
+ * A scan, not a parse: the cache runs it on every playlist it accepts, and needs only names.
+ */
+export function playlistUris(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const l = line.trim();
+    if (l === '') continue;
+    if (!l.startsWith('#')) out.push(l);
+    else if (l.includes('URI="')) for (const m of l.matchAll(/URI="([^"]*)"/g)) out.push(m[1]!);
+  }
+  return out;
+}

@@ -73,11 +73,12 @@ export const MEDIA_CORPUS: Record<string, MediaPlaylist> = {
     segments: range(0, 5).map((n) => segment(n, { durationS: 0.968 })),
     endList: true,
   }),
-  // Parts only on the last three target durations, as the packager lists them.
+  // Parts only within three target durations of the end, the open segment counted, as the
+  // packager lists them: the open segment and the two complete segments before it.
   'low latency': media({
     ...LL_HEADER,
     mediaSequence: 100,
-    segments: range(100, 6).map((n) => segment(n, { parts: n >= 103 ? parts(n, 3, 0.333) : [] })),
+    segments: range(100, 6).map((n) => segment(n, { parts: n >= 104 ? parts(n, 3, 0.333) : [] })),
     openParts: parts(106, 2),
     preloadHints: [{ type: 'PART', uri: 'part-106-2.m4s' }],
     renditionReports: [
@@ -89,7 +90,7 @@ export const MEDIA_CORPUS: Record<string, MediaPlaylist> = {
     ...LL_HEADER,
     mediaSequence: 200,
     skippedSegments: 6,
-    segments: range(206, 6).map((n) => segment(n, { parts: n >= 209 ? parts(n, 3) : [] })),
+    segments: range(206, 6).map((n) => segment(n, { parts: n >= 210 ? parts(n, 3) : [] })),
     openParts: parts(212, 1),
     preloadHints: [{ type: 'PART', uri: 'part-212-1.m4s' }],
     renditionReports: [{ uri: '../480p/index.m3u8', lastMsn: 212, lastPart: 0 }],
@@ -101,7 +102,7 @@ export const MEDIA_CORPUS: Record<string, MediaPlaylist> = {
     segments: [
       segment(40),
       segment(41, { gap: true }),
-      segment(42, { discontinuity: true, map: 'init-1.mp4', parts: parts(42, 3) }),
+      segment(42, { discontinuity: true, map: 'init-1.mp4' }),
       segment(43, { map: 'init-1.mp4', parts: parts(43, 3) }),
       segment(44, { map: 'init-1.mp4', parts: parts(44, 3) }),
     ],

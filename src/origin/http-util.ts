@@ -1,35 +1,12 @@
 import type { ServerResponse } from 'node:http';
+import { sendPreflight as sendCorsPreflight } from '../http/cors.js';
 
-/**
- * Browser players (hls.js) fetch from another origin than the page, and read a few response
- * headers (Age and X-Cache for latency and cache-hit displays, Content-Range for byte ranges), so
- * every response carries the same CORS headers, whatever its status.
- */
-const CORS_HEADERS: Readonly<Record<string, string>> = {
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'Age, Content-Length, Content-Range, Date, ETag, Last-Modified, X-Cache',
-};
-
-const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
-  'access-control-allow-methods': 'GET, HEAD, OPTIONS',
-  'access-control-allow-headers': 'Range, If-None-Match, If-Modified-Since',
-  // Browsers cap this anyway (Chromium: 2 h); it only saves preflight round trips.
-  'access-control-max-age': '86400',
-};
+export { applyCors } from '../http/cors.js';
 
 export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS, PUT, DELETE';
 
-export function applyCors(res: ServerResponse): void {
-  for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
-}
-
 export function sendPreflight(res: ServerResponse): void {
-  res.writeHead(204, {
-    ...PREFLIGHT_HEADERS,
-    allow: ALLOWED_METHODS,
-    'cache-control': 'public, max-age=86400',
-  });
-  res.end();
+  sendCorsPreflight(res, ALLOWED_METHODS);
 }
 
 /** A short text response. `head` suppresses the body but keeps its length, as HEAD must. */

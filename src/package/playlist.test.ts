@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  mediaPlaylistModel,
   renderMediaPlaylist,
   renderMultivariantPlaylist,
   type PartEntry,
@@ -72,7 +73,7 @@ test('the first listed segment never carries DISCONTINUITY: the sequence account
   assert.doesNotMatch(text, /#EXT-X-DISCONTINUITY\n/);
 });
 
-test('LL-HLS: parts for the last three target durations, open parts, hint, reports, in this order', () => {
+test('LL-HLS: parts within three target durations of the end, open parts, hint, reports, in this order', () => {
   const segments = [4, 5, 6, 7, 8].map((n): PlaylistSegment => ({ ...seg(n), parts: parts(n, 3) }));
   segments[1]!.gap = true;
   const text = renderMediaPlaylist(
@@ -106,8 +107,8 @@ test('LL-HLS: parts for the last three target durations, open parts, hint, repor
       '#EXT-X-GAP',
       '#EXTINF:1.001,',
       'seg-5.m4s',
+      // 0.334 (open) + 3 x 1.001 s from the end: more than three target durations, so no parts.
       '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:06.000Z',
-      ...partLines(6),
       '#EXTINF:1.001,',
       'seg-6.m4s',
       '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:07.000Z',
@@ -124,6 +125,49 @@ test('LL-HLS: parts for the last three target durations, open parts, hint, repor
       '',
     ].join('\n'),
   );
+});
+
+test('parts leave once more than three target durations from the end, open segment counted', () => {
+  const withParts = (n: number, durationS: number) =>
+    Array.from({ length: n }, (_, i): PlaylistSegment => ({ ...seg(i), durationS, parts: parts(i, 3) }));
+  const cases: Array<{
+    name: string;
+    td?: number;
+    durationS: number;
+    open: number;
+    hint: boolean;
+    ended?: boolean;
+    listed: number[];
+  }> = [
+    // The open segment is an entry of its own: two complete segments, as strict parsers count.
+    { name: 'open parts and a hint', durationS: 1, open: 1, hint: true, listed: [8, 9] },
+    // Short segments would fit three in 3 TD; the hint still counts as the third entry.
+    { name: 'a hint alone, short segments', durationS: 0.967, open: 0, hint: true, listed: [8, 9] },
+    // Between sessions: nothing open, three complete segments end exactly 3 TD from the end.
+    { name: 'nothing open', durationS: 1, open: 0, hint: false, listed: [7, 8, 9] },
+    { name: 'ended', durationS: 1, open: 1, hint: true, ended: true, listed: [7, 8, 9] },
+    // Long segments: the one before the last starts 0.668 + 2.8 s from the end.
+    { name: 'long segments', durationS: 1.4, open: 2, hint: true, listed: [9] },
+    { name: 'two-second target', td: 2, durationS: 1.5, open: 2, hint: true, listed: [8, 9] },
+  ];
+  for (const c of cases) {
+    const model = mediaPlaylistModel(
+      {
+        targetDurationS: c.td ?? 1,
+        discontinuitySequence: 0,
+        segments: withParts(10, c.durationS),
+        ended: c.ended ?? false,
+      },
+      {
+        partTargetS: 0.334,
+        openParts: parts(10, c.open),
+        ...(c.hint ? { preloadHint: `part-10-${c.open}.m4s` } : {}),
+        reports: [],
+      },
+    );
+    const listed = model.segments.flatMap((m, i) => (m.parts.length > 0 ? [i] : []));
+    assert.deepEqual(listed, c.listed, c.name);
+  }
 });
 
 test('an ended LL-HLS playlist offers no open parts and no hint, but still reports', () => {

@@ -73,14 +73,40 @@ export function serverControl(targetDurationS: number, partTargetS: number) {
 }
 
 /**
+ * Index of the first complete segment whose parts are listed. Draft-pantos-hls-rfc8216bis 4.4.4.9:
+ * EXT-X-PART tags SHOULD be removed once they are more than three target durations from the end
+ * of the playlist, so a segment keeps its parts only while its start is within that distance
+ * (the open segment's parts count towards it). Strict parsers (hls-parser) apply the rule as
+ * "the last three entries", the open segment (its parts or its hint) being one. With segments of
+ * about a target duration and parts open, the two readings agree; where segments run short of
+ * the target, or only a hint is open, the entry count is the stricter one, so both apply.
+ * Players only need parts within PART-HOLD-BACK (three part targets) of the end.
+ */
+function firstSegmentWithParts(s: MediaPlaylistState, ll: LowLatencyState, live: boolean): number {
+  const open = live && (ll.openParts.length > 0 || ll.preloadHint !== undefined);
+  const maxSegments = open ? 2 : 3;
+  // Whole ms: durations are ms / 1000, and a sum of them must not miss the limit by a rounding.
+  let fromEndMs = live ? Math.round(ll.openParts.reduce((t, p) => t + p.durationS * 1000, 0)) : 0;
+  const limitMs = 3 * s.targetDurationS * 1000;
+  let from = s.segments.length;
+  while (from > 0 && s.segments.length - from < maxSegments) {
+    fromEndMs += Math.round(s.segments[from - 1]!.durationS * 1000);
+    if (fromEndMs > limitMs) break;
+    from--;
+  }
+  return from;
+}
+
+/**
  * The model of one media playlist version. The packager's listing rules live here: the first
- * listed segment never carries DISCONTINUITY (DISCONTINUITY-SEQUENCE accounts for it), parts are
- * listed for the last three target durations only (draft 6.2.2: older parts go), and an ended
- * playlist offers no open parts and no hint.
+ * listed segment never carries DISCONTINUITY (DISCONTINUITY-SEQUENCE accounts for it), parts
+ * leave after three target durations (firstSegmentWithParts), and an ended playlist offers no
+ * open parts and no hint.
  */
 export function mediaPlaylistModel(s: MediaPlaylistState, ll?: LowLatencyState): MediaPlaylist {
   const skip = ll?.skipSegments ?? 0;
-  const partsFrom = ll ? partsListedFrom(s.segments, s.targetDurationS) : s.segments.length;
+  const live = ll !== undefined && !s.ended;
+  const partsFrom = ll ? firstSegmentWithParts(s, ll, live) : s.segments.length;
   const segments = s.segments.map((seg, i): MediaSegment => ({
     uri: seg.uri,
     durationS: seg.durationS,
@@ -90,7 +116,6 @@ export function mediaPlaylistModel(s: MediaPlaylistState, ll?: LowLatencyState):
     map: seg.mapUri,
     parts: i >= partsFrom && seg.parts ? seg.parts.map(part) : [],
   }));
-  const live = ll !== undefined && !s.ended;
   const model: MediaPlaylist = {
     kind: 'media',
     version: ll ? LL_VERSION : MEDIA_VERSION,
@@ -122,7 +147,11 @@ export function mediaPlaylistModel(s: MediaPlaylistState, ll?: LowLatencyState):
   return model;
 }
 
-/** Index of the first segment whose parts are still listed: the last three target durations. */
+/**
+ * Index of the first segment whose parts a playlist may list: the last three target durations.
+ * A superset of what firstSegmentWithParts lists; republishing pushes these so that any version a
+ * cache still holds finds its parts.
+ */
 export function partsListedFrom(segments: readonly PlaylistSegment[], targetDurationS: number): number {
   let from = segments.length;
   let span = 0;

@@ -44,7 +44,16 @@ export interface RenditionDeps {
  * One rendition of one stream: cuts frames into segments (and, in LL-HLS, parts), muxes them,
  * keeps the rolling playlist and pushes everything to the origin in order (media before the
  * playlist listing it). Successive publisher sessions continue the same playlist, separated
- * by EXT-X-DISCONTINUITY and a new EXT-X-MAP.
+ * by EXT-X-DISCONTINUITY, and by a new EXT-X-MAP only when the codec configuration changed.
+ *
+ * A preload hint only ever names a part that will be published. A part is closed by the first
+ * frame that does not fit in it, so when it is published that frame already tells whether it is
+ * the segment's last: if the same frame cuts the segment, the part goes out in the playlist
+ * update that lists the completed segment and hints part 0 of the next one (which that frame
+ * opens); otherwise the frame already sits in the next part of the same segment, and that part
+ * is hinted. Nothing waits for this knowledge, so parts and hints leave as early as before.
+ * Hinting part 0 of the next segment ahead of time (once the open segment reached the target)
+ * would instead name the wrong part whenever the GOP runs longer than the target.
  */
 export class Rendition {
   readonly #d: RenditionDeps;
@@ -56,6 +65,15 @@ export class Rendition {
   #audioClock: AudioClock | undefined;
   #mapUri = '';
   #initCount = 0;
+  /** The init segment #mapUri names: a reconnect with identical bytes keeps the same URI. */
+  #initBody: Buffer | undefined;
+  /**
+   * The publisher is leaving: the segment being closed is the session's last, so no part after
+   * it may be hinted (the broadcaster may never come back).
+   */
+  #closingSession = false;
+  /** The last playlist pushed carries a preload hint. */
+  #hintOut = false;
   /** The next number this rendition expects to list; a larger one means a gap. */
   #nextSeq = 0;
   #openPts: number | undefined;
@@ -110,17 +128,24 @@ export class Rendition {
     this.#audioClock = tracks.audio
       ? new AudioClock(tracks.audio.sampleRate, tracks.audio.samplesPerFrame)
       : undefined;
-    this.#mapUri = `init-${this.#initCount++}.mp4`;
+    // The init segment is a pure function of the tracks, so equal bytes mean an unchanged codec
+    // configuration: the URI stays, since some players (VLC) ignore a second EXT-X-MAP. The
+    // DISCONTINUITY still marks the reconnect (timestamps and encoder state start afresh).
     const init = writeInitSegment(tracks.tracks);
-    this.#media.init(this.#mapUri, init);
-    // A publisher that keeps changing its codec setup before any segment must not pile up inits.
-    this.#pruneMedia();
-    this.#d.queue.put({
-      path: this.#d.basePath + this.#mapUri,
-      kind: 'init',
-      contentType: 'video/mp4',
-      body: init,
-    });
+    if (!this.#initBody?.equals(init)) {
+      this.#initBody = init;
+      this.#mapUri = `init-${this.#initCount++}.mp4`;
+      this.#media.init(this.#mapUri, init);
+      // A publisher that keeps changing its codec setup before any segment must not pile up inits.
+      this.#pruneMedia();
+      this.#d.queue.put({
+        path: this.#d.basePath + this.#mapUri,
+        kind: 'init',
+        contentType: 'video/mp4',
+        body: init,
+      });
+    }
+    this.#closingSession = false;
     this.#pendingDiscontinuity = this.#nextSeq > 0;
     this.#win.reopen();
     this.#openPts = undefined;
@@ -132,7 +157,7 @@ export class Rendition {
     if (seg) {
       // The cut ends the open part too: a part never straddles two segments.
       const last = this.#parts?.closeAt(f.dts);
-      if (last) this.#publishPart(last);
+      if (last) this.#publishPart({ ...last, closes: 'segment' });
       this.#emit(seg);
     }
     this.#trackOpenSegment();
@@ -158,10 +183,11 @@ export class Rendition {
 
   /** The publisher left: close the partial segment so viewers get every frame we received. */
   endSession(): void {
+    this.#closingSession = true;
     const seg = this.#segmenter?.flush();
     if (seg) {
       const last = this.#parts?.closeAt(seg.startMs + seg.durationMs);
-      if (last) this.#publishPart(last);
+      if (last) this.#publishPart({ ...last, closes: 'session' });
       this.#d.role.sessionFlushed(seg);
       this.#emit(seg);
     }
@@ -169,14 +195,20 @@ export class Rendition {
     this.#segmenter = undefined;
     this.#win.closeOpen();
     this.#openBodies = [];
+    // A hint still out (the last segment was dropped, or a mirrored session ended without a
+    // closing part) names a part that may never come: withdraw it.
+    if (this.#hintOut) this.#pushPlaylist();
+    this.#closingSession = false;
   }
 
   /** Package (what the role carries of) a part another rendition cut, under its number. */
   mirrorPart(media: PartMedia, msn: number): void {
+    // The source's session ends with this part even when none of it is carried here.
+    if (media.closes === 'session') this.#closingSession = true;
     const kept = this.#tracks && this.#d.role.carry(media);
     if (!kept) return;
     this.#open(msn);
-    this.#publishPart(kept);
+    this.#publishPart(media.closes ? { ...kept, closes: media.closes } : kept);
   }
 
   /** Package (what the role carries of) a segment another rendition cut, under its number. */
@@ -200,7 +232,9 @@ export class Rendition {
     this.#d.queue.put({ path: this.#d.basePath + entry.uri, kind: 'part', contentType: 'video/mp4', body });
     this.#openBodies.push(body);
     this.#d.role.partPublished(media, msn);
-    this.#pushPlaylist();
+    // A segment's last part is listed by the playlist that lists the segment: listed alone, the
+    // hint after it would name a part of this segment that never comes.
+    if (!media.closes) this.#pushPlaylist();
   }
 
   #emit(media: SegmentMedia): void {
@@ -229,9 +263,7 @@ export class Rendition {
     const parts = this.#win.takeOpenParts(seq);
     const partBodies = this.#openBodies;
     this.#openBodies = [];
-    // The next segment normally carries the next number; announcing it now lets this very
-    // playlist hint the next segment's first part (#trackOpenSegment corrects it if not).
-    this.#open(seq + 1);
+    this.#openNext(seq);
     if (this.#d.queue.full) {
       // The origin is not keeping up: drop this segment rather than queue without bound; the
       // number stays taken (listed as a gap) so every rendition keeps the same numbering.
@@ -330,6 +362,23 @@ export class Rendition {
   }
 
   /**
+   * Name the segment after `seq` before the playlist listing `seq` goes out, so that playlist
+   * hints the next segment's first part only under the number it will really be published as.
+   */
+  #openNext(seq: number): void {
+    if (this.#closingSession) {
+      this.#open(undefined);
+      return;
+    }
+    const start = this.#segmenter?.openStartPts;
+    // Cut from this rendition's own frames: the role knows the number of the segment just opened
+    // (a follower may have none for it, and then nothing is hinted).
+    if (start !== undefined && start !== this.#openPts) this.#trackOpenSegment();
+    // Mirrored (audio-only): the source's next segment carries the next number.
+    else this.#open(seq + 1);
+  }
+
+  /**
    * Numbers this rendition missed (a transcoder restart, a dropped push) are listed as
    * EXT-X-GAP so the media sequence stays aligned with the other renditions.
    */
@@ -385,6 +434,7 @@ export class Rendition {
         live: this.#win.state(ll.partTargetS),
       };
     }
+    if (ll) this.#hintOut = this.#win.preloadHint() !== undefined;
     this.#lastPlaylist = obj;
     this.#d.queue.put(obj);
   }

@@ -4,10 +4,19 @@ import { CorralError } from '../util/errors.js';
 import { checkTopology, type Problem } from './check.js';
 import { topologySchema, type Topology } from './schema.js';
 
+const MAX_TOPOLOGY_CHARS = 1 << 20;
+
 export type TopologyResult = { ok: true; topology: Topology } | { ok: false; problems: Problem[] };
 
 /** YAML text -> a checked topology, or every problem found, each with its path in the file. */
 export function parseTopology(text: string): TopologyResult {
+  // A topology is a page of YAML; anything near this size is a mistake or an attack.
+  if (text.length > MAX_TOPOLOGY_CHARS) {
+    return {
+      ok: false,
+      problems: [{ path: '(file)', message: `larger than ${MAX_TOPOLOGY_CHARS} characters` }],
+    };
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0)
@@ -18,7 +27,14 @@ export function parseTopology(text: string): TopologyResult {
         message: e.message,
       })),
     };
-  const parsed = topologySchema.safeParse(doc.toJS() ?? {});
+  let tree: unknown;
+  try {
+    // maxAliasCount bounds alias expansion (a "billion laughs" file); an alias to nothing throws.
+    tree = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    return { ok: false, problems: [{ path: '(yaml)', message: (e as Error).message }] };
+  }
+  const parsed = topologySchema.safeParse(tree);
   if (!parsed.success)
     return {
       ok: false,

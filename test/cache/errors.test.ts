@@ -81,11 +81,20 @@ describe('errors and uncacheable answers release all waiters at once', () => {
     assert.equal(await srv.origin.count(path), 2);
   });
 
-  it('without stale-if-error the upstream 500 is passed on', async () => {
-    const path = '/obj/nosie?cc=public,max-age=1&fail=1&size=300';
+  it("with the origin's stale-if-error=0 the upstream 500 is passed on", async () => {
+    const path = '/obj/nosie?cc=public,max-age=1,stale-if-error=0&fail=1&size=300';
     await get(srv.edge.url + path);
     await sleep(1100);
     assert.equal((await get(srv.edge.url + path)).status, 500);
+  });
+
+  it("without the origin's stale-if-error the tier's default window serves the stale copy", async () => {
+    const path = '/obj/defsie?cc=public,max-age=1&fail=1&size=300';
+    await get(srv.edge.url + path);
+    await sleep(1100);
+    const r = await get(srv.edge.url + path);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['x-cache'], 'edge STALE');
   });
 });
 

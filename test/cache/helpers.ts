@@ -62,7 +62,9 @@ export async function startNode(
   overrides: Partial<CacheConfig> = {},
   role: 'edge' | 'shield' = 'edge',
 ): Promise<TestNode> {
-  const config = cacheSchema.parse({ name: role, ...overrides });
+  // The counting origin is driven by query parameters (see origin.ts), so its URLs keep them all
+  // unless a test is about the key.
+  const config = cacheSchema.parse({ name: role, keyParams: ['*'], ...overrides });
   const node = new CacheNode({
     config,
     upstream,

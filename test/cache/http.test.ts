@@ -106,11 +106,16 @@ describe('RFC 9111 behaviour', () => {
     assert.equal(await srv.origin.count(none), 2);
   });
 
-  it('requests with Authorization are passed through, not served from storage', async () => {
+  it('requests with Authorization are served from storage only when the answer is public (3.5)', async () => {
     const path = '/obj/auth?cc=public,max-age=60';
     await get(srv.edge.url + path);
     const r = await get(srv.edge.url + path, { headers: { authorization: 'Bearer x' } });
-    assert.match(String(r.headers['x-cache']), /PASS/);
-    assert.equal(await srv.origin.count(path), 2);
+    assert.match(String(r.headers['x-cache']), /^edge HIT/);
+    assert.equal(await srv.origin.count(path), 1);
+    const priv = '/obj/auth-private?cc=max-age=60';
+    await get(srv.edge.url + priv);
+    const p = await get(srv.edge.url + priv, { headers: { authorization: 'Bearer x' } });
+    assert.match(String(p.headers['x-cache']), /PASS/);
+    assert.equal(await srv.origin.count(priv), 2);
   });
 });

@@ -37,7 +37,19 @@ class ClusterProc {
   constructor(upstream: string) {
     this.#child = spawn(
       process.execPath,
-      [BIN, 'edge', '--listen', '127.0.0.1:0', '--upstream', upstream, '--workers', '2'],
+      // The counting origin is driven by query parameters: keep them all in the key.
+      [
+        BIN,
+        'edge',
+        '--listen',
+        '127.0.0.1:0',
+        '--upstream',
+        upstream,
+        '--workers',
+        '2',
+        '--set',
+        'cache.keyParams=["*"]',
+      ],
       { env: { ...process.env, CORRAL_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     createInterface({ input: this.#child.stdout! }).on('line', (l) => {

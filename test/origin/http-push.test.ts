@@ -7,7 +7,7 @@ import { closedPort, startOrigin, TOKEN } from '../support/origin.js';
 import type { PushObject } from '../../src/origin/types.js';
 
 const seg: PushObject = {
-  path: 'live/x/seg1.m4s',
+  path: 'live/x/v/seg1.m4s',
   kind: 'segment',
   contentType: 'video/mp4',
   body: Buffer.from('seg'),

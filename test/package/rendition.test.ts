@@ -222,27 +222,42 @@ test('MEDIA-SEQUENCE advances as the window slides; scrolled-out media is remove
   assert.deepEqual(removed.slice(0, 3), [`${BASE}seg-0.m4s`, `${BASE}seg-1.m4s`, `${BASE}seg-2.m4s`]);
 });
 
-test('a second session continues the playlist after a discontinuity with a new init segment; end() adds ENDLIST', async () => {
-  const g = rig();
-  const r = leader(g);
-  g.feed(r, avFrames({ seconds: 2 }));
-  r.endSession();
-  r.startSession(describeTracks(SOURCE_VIDEO, AUDIO), (ms) => T0 + ms);
-  g.feed(r, avFrames({ seconds: 2, startMs: 5000 }));
-  r.end();
-  await g.queue.drain();
-  const p = readPlaylist(g.push.text(`${BASE}index.m3u8`));
-  assert.deepEqual(
-    p.segments.map((s) => [s.uri, s.discontinuity]),
-    [
-      ['seg-0.m4s', false],
-      ['seg-1.m4s', false],
-      ['seg-2.m4s', true],
-      ['seg-3.m4s', false],
-    ],
-  );
-  assert.deepEqual(p.maps, ['init-0.mp4', 'init-1.mp4']);
-  assert.equal(p.ended, true);
+test('a second session continues the playlist after a discontinuity; end() adds ENDLIST', async () => {
+  // Regression: every reconnect made a new init-N.mp4 even with identical codec settings, and
+  // VLC, which ignores a second EXT-X-MAP, stopped.
+  const cases = [
+    { name: 'same codec configuration: same init segment', video: SOURCE_VIDEO, maps: ['init-0.mp4'] },
+    { name: 'new SPS/PPS: a new init segment', video: RUNG_VIDEO, maps: ['init-0.mp4', 'init-1.mp4'] },
+  ];
+  for (const c of cases) {
+    const g = rig({}, true);
+    const r = leader(g);
+    g.feed(r, avFrames({ seconds: 2 }));
+    r.endSession();
+    r.startSession(describeTracks(c.video, AUDIO), (ms) => T0 + ms);
+    g.feed(r, avFrames({ seconds: 2, startMs: 5000 }));
+    r.end();
+    await g.queue.drain();
+    const p = readPlaylist(g.push.text(`${BASE}index.m3u8`));
+    assert.deepEqual(
+      p.segments.map((s) => [s.uri, s.discontinuity]),
+      [
+        ['seg-0.m4s', false],
+        ['seg-1.m4s', false],
+        ['seg-2.m4s', true],
+        ['seg-3.m4s', false],
+      ],
+      c.name,
+    );
+    assert.deepEqual(p.maps, c.maps, c.name);
+    assert.deepEqual(
+      g.push.puts((o) => o.kind === 'init'),
+      c.maps.map((m) => BASE + m),
+      `${c.name}: each init segment pushed once`,
+    );
+    assert.equal(p.ended, true);
+    assertMediaBeforePlaylists(g.push, BASE);
+  }
 });
 
 test('follower: drops what does not start at a leader cut, then lists under the leader numbers', async () => {

@@ -300,6 +300,8 @@ test('a publisher reconnect continues the numbering after a discontinuity, with 
       r,
     );
     assert.equal(p.ended, true, `${r} ended`);
+    // Same codec settings on both sessions (the new transcoder's too): the init segment stays.
+    assert.deepEqual(p.maps, ['init-0.mp4'], `${r} keeps its init segment`);
   }
   const starts = g.events.filter((e) => e.rendition === 'src').map((e) => e.startMs);
   assert.ok(
