@@ -34,8 +34,9 @@ export async function shieldKill(ctx: Ctx): Promise<Row> {
         xcache: `${String(r.headers['x-cache'] ?? '')} ${String(g.headers['x-cache'] ?? '')}`,
       };
     };
+    const warm: unknown[] = [];
     for (let i = 0; i < 4; i++) {
-      await viewerPoll();
+      warm.push(await viewerPoll());
       await sleep(500);
     }
     // A segment the edge already served: what a viewer behind, or one seeking back, asks for.
@@ -52,6 +53,7 @@ export async function shieldKill(ctx: Ctx): Promise<Row> {
     const t0 = Date.now();
     while (Date.now() - t0 < 15_000) {
       const v = await viewerPoll();
+      if (during.polls < 3) warm.push(v);
       during.playlist.push(v.playlist);
       during.segment.push(v.segment);
       during.served.push((await req(served)).status);
@@ -84,7 +86,7 @@ export async function shieldKill(ctx: Ctx): Promise<Row> {
       dataLost: `none at the origin (sequence ${seqBefore} -> ${lastSeq}); viewers got no new segments for the outage`,
       goal: 'edge keeps answering playlists/segments (stale) during the outage; recovers',
       pass: playlistOk === during.polls && Number.isFinite(recoveryMs),
-      figures: { during, recoveryMs, seqBefore, lastSeq },
+      figures: { during, recoveryMs, seqBefore, lastSeq, warm },
     };
   } finally {
     if (pub) await ctx.procs.stop(pub, 'SIGKILL');
