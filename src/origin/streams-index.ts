@@ -43,6 +43,8 @@ export class StreamsIndex {
   /** O(streams), which is small (bounded by maxStreams), not O(objects). */
   onRemovePrefix(prefix: string): void {
     for (const path of [...this.#byPath.keys()]) if (path.startsWith(prefix)) this.onRemove(path);
+    // A stream whose media playlists were pushed without a multivariant still has an entry here.
+    for (const path of [...this.#ended]) if (path.startsWith(prefix)) this.#ended.delete(path);
   }
 
   paths(): string[] {
