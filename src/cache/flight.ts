@@ -197,7 +197,12 @@ export class Flight {
   #decide(winner: UpstreamHandle | undefined, open = false): void {
     this.#decided = true;
     this.#deps.clock.clearTimeout(this.#timer);
-    for (const a of this.#attempts) if (a !== winner) a.abort();
+    for (const a of this.#attempts) {
+      if (a === winner) continue;
+      a.abort();
+      // It was sent: the upstream saw it, so it counts as a fetch even with no answer read.
+      if (this.#source === undefined) this.#deps.monitor.upstreamStatus('aborted');
+    }
     this.#attempts.clear();
     if (!open) this.#deps.owner.finished(this);
   }
@@ -233,6 +238,8 @@ export class Flight {
   #onResponse(handle: UpstreamHandle, up: IncomingMessage, requestTime: number): void {
     this.#attempts.delete(handle);
     if (this.#decided) {
+      // A hand-off's other fetch answered too late to be used; the upstream still served it.
+      if (this.#source === undefined) this.#deps.monitor.upstreamStatus(String(up.statusCode ?? 502));
       up.destroy();
       return;
     }
