@@ -234,4 +234,18 @@ describe('CacheCore on a fake clock with an in-memory origin', () => {
     ask('/seg/9.m4s');
     assert.equal(origin.sent.length, 2);
   });
+
+  it('drops a live segment from the store once its lifetime is over, and stops sweeping when empty', async () => {
+    const { clock, origin, core, ask } = setup();
+    ask('/live/seg-1.m4s');
+    origin.sent[0]!.respond(200, { 'cache-control': 'public, max-age=45, immutable' }, 'media');
+    await bodyFlows();
+    assert.equal(core.store.objects, 1);
+    assert.equal(clock.pending, 1, 'one sweep timer while something is stored');
+    clock.advance(44_000);
+    assert.equal(core.store.objects, 1, 'kept while it can be asked for');
+    clock.advance(2_000);
+    assert.equal(core.store.objects, 0, 'gone within a second of its lifetime');
+    assert.equal(clock.pending, 0, 'no sweep timer for an empty store');
+  });
 });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Clock } from '../util/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { inSwrWindow, isFresh, syntheticEntry, usableMs, varyKeyOf, type Entry } from './entry.js';
 import { Flight, type FlightDeps, type FlightOwner, type FlightSettings } from './flight.js';
 import type { Grant } from './link.js';
@@ -12,6 +12,9 @@ import type { Answerer, Waiter } from './waiter.js';
 
 /** A request passes at most this many workers before one fetches upstream regardless of leases. */
 export const MAX_HOPS = 2;
+
+/** How often the store drops entries that died (a cached 404 lives ~1 s, a live segment ~45 s). */
+const SWEEP_EVERY_MS = 1000;
 
 export interface CoreSettings extends FlightSettings {
   /** Byte budget of the object store. */
@@ -66,6 +69,7 @@ export class CacheCore implements FlightOwner {
   readonly #flightDeps: FlightDeps;
   /** Bound once: lookup() runs per request and a closure per held request is enough. */
   readonly #afterHoldFn = (held: { w: Waiter; appeared: boolean }) => this.#afterHold(held);
+  #sweepTimer: TimerHandle | undefined;
 
   constructor(settings: CoreSettings, deps: CoreDeps) {
     this.#clock = deps.clock;
@@ -196,6 +200,7 @@ export class CacheCore implements FlightOwner {
 
   keep(url: string, e: Entry): void {
     this.store.set(url, keyOf(url, e.varyKey), e);
+    this.#scheduleSweep();
     this.#leases?.kept(url, usableMs(e, this.#clock.now()));
   }
 
@@ -219,8 +224,21 @@ export class CacheCore implements FlightOwner {
     this.#clock.setTimeout(() => this.#leaseAndStart(leases, f, 0), 25 << Math.min(f.releads, 5));
   }
 
+  /** While anything is stored, dead entries are dropped about once a second (store.sweep). */
+  #scheduleSweep(): void {
+    if (this.#sweepTimer !== undefined) return;
+    const tick = () => {
+      this.#sweepTimer = undefined;
+      this.store.sweep(this.#clock.now());
+      if (this.store.objects > 0) this.#scheduleSweep();
+    };
+    this.#sweepTimer = this.#clock.setTimeout(tick, SWEEP_EVERY_MS, true);
+  }
+
   /** The node is closing: parked requests are cut, timers stopped, the store emptied. */
   close(): void {
+    this.#clock.clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     for (const f of this.#flights.values()) f.abort();
     this.#flights.clear();
     this.#probes.clear();

@@ -1,5 +1,20 @@
 import { LRUCache } from 'lru-cache';
-import { entrySize, type Entry } from './entry.js';
+import { entrySize, usableMs, type Entry } from './entry.js';
+
+/**
+ * How long past its last usable moment an entry with validators is kept, at most: a conditional
+ * request can then turn the next fetch into a 304. Immutable entries are never revalidated.
+ */
+const REVALIDATE_KEEP_MAX_MS = 60_000;
+
+/** An entry no request can be answered from any more, nor revalidate cheaply. */
+export function isDead(e: Entry, now: number): boolean {
+  if (usableMs(e, now) > 0) return false;
+  const p = e.policy;
+  if (p.immutable || (e.etag === undefined && e.lastModified === undefined)) return true;
+  const keep = Math.min(p.lifetimeMs, REVALIDATE_KEEP_MAX_MS);
+  return usableMs(e, now - keep) === 0;
+}
 
 /**
  * The in-memory object store: least recently used entries go first once the byte budget is
@@ -39,6 +54,18 @@ export class MemoryStore {
   /** Remove `key` only if it still holds `e` (a newer entry may have replaced it). */
   deleteIf(key: string, e: Entry): void {
     if (this.#lru.peek(key) === e) this.#lru.delete(key);
+  }
+
+  /**
+   * Drop every entry that is dead at `now` (a live segment past its lifetime, a 404 past its
+   * second): what can no longer be asked for goes when it dies, not when the budget runs out.
+   * Returns how many went. Walks the whole store; the caller runs it about once a second.
+   */
+  sweep(now: number): number {
+    const dead: string[] = [];
+    for (const [k, e] of this.#lru.entries()) if (isDead(e, now)) dead.push(k);
+    for (const k of dead) this.#lru.delete(k);
+    return dead.length;
   }
 
   get bytes(): number {

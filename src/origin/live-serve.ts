@@ -31,6 +31,8 @@ export interface LiveServeOptions {
   notFoundMaxAgeS: number;
   count: (result: BlockingResult) => void;
   limits?: HoldLimits;
+  /** ms since epoch; the origin's clock (a segment's lifetime counts from when it was stored). */
+  now: () => number;
 }
 
 /** ETags of delta bodies, computed once per stored version rather than once per response. */
@@ -46,6 +48,7 @@ export class LiveServe {
   readonly #immutableMaxAgeS: number;
   readonly #notFoundMaxAgeS: number;
   readonly #count: (result: BlockingResult) => void;
+  readonly #now: () => number;
   readonly #holds: HoldRegistry;
   readonly #hints = new HintIndex();
 
@@ -54,6 +57,7 @@ export class LiveServe {
     this.#immutableMaxAgeS = opts.immutableMaxAgeS;
     this.#notFoundMaxAgeS = opts.notFoundMaxAgeS;
     this.#count = opts.count;
+    this.#now = opts.now;
     this.#holds = new HoldRegistry(opts.limits ?? DEFAULT_HOLD_LIMITS);
   }
 
@@ -158,7 +162,7 @@ export class LiveServe {
       onVersion: (v) => {
         if (v === undefined) return this.#gone(res, head);
         this.#count('satisfied');
-        serveObject(req, res, v, this.#immutableMaxAgeS);
+        serveObject(req, res, v, this.#immutableMaxAgeS, this.#now());
         return true;
       },
       onTimeout: () => {
@@ -216,7 +220,7 @@ export class LiveServe {
   ): void {
     const view = skip && obj.delta !== undefined ? deltaView(obj, obj.delta) : obj;
     const cc = blockingLive === undefined ? undefined : `public, max-age=${blockingMaxAgeS(blockingLive)}`;
-    serveObject(req, res, view, this.#immutableMaxAgeS, cc);
+    serveObject(req, res, view, this.#immutableMaxAgeS, this.#now(), cc);
   }
 
   #unavailable(res: ServerResponse, head: boolean, result: 'timeout' | 'overload'): void {

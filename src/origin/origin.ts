@@ -59,6 +59,7 @@ export class Origin {
 
   constructor(opts: OriginOptions) {
     this.#store = opts.store;
+    this.#now = opts.now ?? Date.now;
     this.#config = opts.config;
     this.#logger = opts.logger;
     this.#registry = opts.registry;
@@ -68,8 +69,8 @@ export class Origin {
       immutableMaxAgeS: opts.config.immutableMaxAgeS,
       notFoundMaxAgeS: opts.config.notFoundMaxAgeS,
       count: (result) => this.#metrics.blocking(result),
+      now: () => this.#now(),
     });
-    this.#now = opts.now ?? Date.now;
     this.push = { put: (obj) => this.#put(obj), remove: (path) => this.#remove(path) };
     this.#readAuth = opts.config.requireAuth ? secretDigest(opts.config.requireAuth) : undefined;
   }
@@ -201,7 +202,7 @@ export class Origin {
         head,
       );
     }
-    serveObject(req, res, obj, this.#config.immutableMaxAgeS);
+    serveObject(req, res, obj, this.#config.immutableMaxAgeS, this.#now());
   }
 
   async #serveStreams(res: ServerResponse, head: boolean): Promise<void> {

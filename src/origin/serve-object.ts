@@ -14,18 +14,25 @@ export const PLAYLIST_MAX_AGE_CAP_S = 5;
 
 /**
  * Cache-Control by kind. Init and media segments never change once written (a new segment gets a
- * new name), so caches may keep them as long as configured. Playlists change every part or
+ * new name): immutable. An init segment may be kept as long as configured; a live segment or part
+ * only as long as the packager says it can be asked for (its time in the window plus the
+ * availability time), counted from when it was stored, so every cache, ours or any CDN's, drops
+ * it when the origin does instead of when its byte budget runs out. Playlists change every part or
  * segment: max-age is whole seconds, so a fraction rounds DOWN (rounding up would let caches serve
  * a playlist longer than the packager allowed), and 0 means "revalidate every time". A cached
  * playlist may also be served stale for one more lifetime while the cache refreshes it in the
  * background (stale-while-revalidate), so a refresh never holds a poller up.
  */
-export function cacheControlFor(obj: StoredObject, immutableMaxAgeS: number): string {
+export function cacheControlFor(obj: StoredObject, immutableMaxAgeS: number, now: number): string {
   if (obj.kind === 'playlist' || obj.kind === 'multivariant') {
     const asked = obj.maxAgeS ?? 1;
     const s = Math.floor(Math.min(Number.isFinite(asked) ? asked : 0, PLAYLIST_MAX_AGE_CAP_S));
     if (s <= 0) return 'no-cache';
     return `public, max-age=${s}, stale-while-revalidate=${playlistStaleWhileRevalidateS(s)}`;
+  }
+  if ((obj.kind === 'segment' || obj.kind === 'part') && obj.maxAgeS !== undefined) {
+    const left = Math.floor(obj.maxAgeS - Math.max(0, now - obj.storedAt) / 1000);
+    return `public, max-age=${Math.max(1, Math.min(left, immutableMaxAgeS))}, immutable`;
   }
   return `public, max-age=${immutableMaxAgeS}, immutable`;
 }
@@ -39,6 +46,7 @@ export function serveObject(
   res: ServerResponse,
   obj: StoredObject,
   immutableMaxAgeS: number,
+  now: number,
   cacheControl?: string,
 ): void {
   const head = req.method === 'HEAD';
@@ -47,7 +55,7 @@ export function serveObject(
   const common: Record<string, string | number> = {
     etag: obj.etag,
     'last-modified': lastModified,
-    'cache-control': cacheControl ?? cacheControlFor(obj, immutableMaxAgeS),
+    'cache-control': cacheControl ?? cacheControlFor(obj, immutableMaxAgeS, now),
     'accept-ranges': 'bytes',
   };
 

@@ -18,7 +18,8 @@ export interface PushObject {
   body: Buffer;
   /**
    * For playlists: how long a cache may serve this version, in seconds (the packager knows the
-   * target duration; the origin caps it). Ignored for immutable kinds.
+   * target duration; the origin caps it). For segments and parts: how long after the push it can
+   * still be asked for (window plus availability time). Ignored for init segments.
    */
   maxAgeS?: number;
   /** For live media playlists in LL-HLS ("push") mode: what this version offers. */

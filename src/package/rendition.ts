@@ -229,7 +229,13 @@ export class Rendition {
     if (msn === undefined || !this.#tracks || this.#d.queue.full) return;
     const body = buildSegment(this.#fragmentSeq++, media, this.#tracks, this.#audioClock);
     const entry = this.#win.addPart(media.durationMs / 1000, media.independent);
-    this.#d.queue.put({ path: this.#d.basePath + entry.uri, kind: 'part', contentType: 'video/mp4', body });
+    this.#d.queue.put({
+      path: this.#d.basePath + entry.uri,
+      kind: 'part',
+      contentType: 'video/mp4',
+      body,
+      maxAgeS: this.#mediaLifetimeS(),
+    });
     this.#openBodies.push(body);
     this.#d.role.partPublished(media, msn);
     // A segment's last part is listed by the playlist that lists the segment: listed alone, the
@@ -278,7 +284,13 @@ export class Rendition {
         ? Buffer.concat(partBodies)
         : buildSegment(this.#fragmentSeq++, media, tracks, this.#audioClock);
     const uri = `seg-${seq}.m4s`;
-    this.#d.queue.put({ path: this.#d.basePath + uri, kind: 'segment', contentType: 'video/mp4', body });
+    this.#d.queue.put({
+      path: this.#d.basePath + uri,
+      kind: 'segment',
+      contentType: 'video/mp4',
+      body,
+      maxAgeS: this.#mediaLifetimeS(),
+    });
     this.#media.segment(
       uri,
       body,
@@ -342,8 +354,11 @@ export class Rendition {
   republishObjects(): { media: PushObject[]; playlist: PushObject | undefined } {
     const segments = this.#win.segments();
     const media: PushObject[] = [];
+    const maxAgeS = this.#mediaLifetimeS();
     const add = (uri: string, kind: 'init' | 'segment' | 'part', body: Buffer | undefined) => {
-      if (body) media.push({ path: this.#d.basePath + uri, kind, contentType: 'video/mp4', body });
+      if (!body) return;
+      const path = this.#d.basePath + uri;
+      media.push({ path, kind, contentType: 'video/mp4', body, ...(kind === 'init' ? {} : { maxAgeS }) });
     };
     for (const map of new Set([...segments.map((s) => s.mapUri), this.#mapUri])) {
       if (map !== '') add(map, 'init', this.#media.initBody(map));
@@ -408,6 +423,17 @@ export class Rendition {
     }
     // The media after a gap follows a hole in the timeline.
     this.#pendingDiscontinuity = true;
+  }
+
+  /**
+   * How long a new segment or part can still be asked for: its time in the window (at least three
+   * target durations, RFC 8216 6.2.2) plus the availability time after it leaves, plus one target
+   * duration for the one being cut. Caches drop it then, not when their byte budget runs out.
+   */
+  #mediaLifetimeS(): number {
+    const td = this.#win.targetDurationS ?? 1;
+    const c = this.#d.config;
+    return Math.ceil(Math.max(c.windowSegments, 3) * td + td + c.availabilityS);
   }
 
   #pushPlaylist(): void {

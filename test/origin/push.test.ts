@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { computeEtag } from '../../src/origin/etag.js';
 import { HttpPush } from '../../src/origin/http-push.js';
+import { cacheControlFor } from '../../src/origin/serve-object.js';
 import { NOW, request, startOrigin, TOKEN, type Running } from '../support/origin.js';
 import type { OriginPush, PushObject } from '../../src/origin/types.js';
 
@@ -81,6 +82,33 @@ function runPushTransportSuite(name: string, connect: (r: Running) => { push: Or
         assert.equal(r.headers['last-modified'], new Date(NOW).toUTCString());
         assert.equal(r.headers.etag, computeEtag(obj.body));
       }
+    });
+
+    it('gives a live segment or part the lifetime the packager asked for, counted from the push', async () => {
+      const media = { contentType: 'video/mp4', body: Buffer.from('m'), maxAgeS: 45 };
+      await push.put({ ...media, kind: 'segment', path: 'live/life/v0/seg-1.m4s' });
+      await push.put({ ...media, kind: 'part', path: 'live/life/v0/seg-2.0.m4s' });
+      await push.put({ ...media, kind: 'init', path: 'live/life/v0/init.mp4' });
+      const cc = async (p: string) => (await request(running.base, 'GET', p)).headers['cache-control'];
+      assert.equal(await cc('/live/life/v0/seg-1.m4s'), 'public, max-age=45, immutable');
+      assert.equal(await cc('/live/life/v0/seg-2.0.m4s'), 'public, max-age=45, immutable');
+      assert.equal(
+        await cc('/live/life/v0/init.mp4'),
+        'public, max-age=3600, immutable',
+        'init: as configured',
+      );
+      const stored = {
+        kind: 'segment' as const,
+        contentType: 'video/mp4',
+        body: Buffer.from('m'),
+        etag: '"e"',
+      };
+      const at = (ageS: number, maxAgeS: number) =>
+        cacheControlFor({ ...stored, storedAt: NOW, maxAgeS }, 3600, NOW + ageS * 1000);
+      assert.equal(at(10.5, 45), 'public, max-age=34, immutable', 'what is left, rounded down');
+      assert.equal(at(60, 45), 'public, max-age=1, immutable', 'never 0 while the origin still has it');
+      assert.equal(at(0, 7200), 'public, max-age=3600, immutable', 'capped by immutableMaxAgeS');
+      await push.remove('live/life/');
     });
 
     it('caps playlist lifetimes and turns zero into no-cache', async () => {

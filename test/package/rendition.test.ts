@@ -128,6 +128,14 @@ test('leader: 1 s GOP gives 1 s segments that start on keyframes, pushed before 
       'audio muxed in',
     );
   }
+  // Segments live as long as they can be asked for (window + one being cut + availability); the
+  // init segment as long as the origin is configured to let caches keep it.
+  const cfg = config({});
+  assert.equal(
+    g.push.stored.get(`${BASE}seg-0.m4s`)!.maxAgeS,
+    (cfg.windowSegments + 1) * 1 + cfg.availabilityS,
+  );
+  assert.equal(g.push.stored.get(`${BASE}init-0.mp4`)!.maxAgeS, undefined);
   assertMediaBeforePlaylists(g.push, BASE);
 });
 
