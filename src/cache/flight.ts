@@ -222,15 +222,16 @@ export class Flight {
     this.#deps.monitor.log('upstream fetch failed', { url: this.url, err: describeError(err) });
     const fallback = this.#errorFallback(true);
     if (fallback !== undefined) return this.#release(fallback, 'STALE');
-    const timeout = isCorralError(err, 'UPSTREAM_TIMEOUT');
     // One shared error answer for everyone parked, kept at most 1 s so a dead origin is not
-    // hammered by one fetch per arriving request.
-    const e = syntheticEntry(
-      timeout ? 504 : 502,
-      timeout ? 'upstream timed out' : 'upstream unreachable',
-      'public, max-age=1',
-      this.#deps.clock.now(),
-    );
+    // hammered by one fetch per arriving request. A tier at its own fetch cap says so (503 with
+    // Retry-After): the upstream is fine, this tier is shedding load.
+    const [status, message] = isCorralError(err, 'UPSTREAM_TIMEOUT')
+      ? [504, 'upstream timed out']
+      : isCorralError(err, 'UPSTREAM_BUSY')
+        ? [503, 'busy: too many upstream fetches waiting']
+        : [502, 'upstream unreachable'];
+    const e = syntheticEntry(status, message, 'public, max-age=1', this.#deps.clock.now());
+    if (status === 503) e.headers['retry-after'] = '1';
     this.#deps.owner.keep(this.url, e);
     this.#release(e, 'ERROR');
   }

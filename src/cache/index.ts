@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.js';
 import { HttpAnswerer } from './answer.js';
 import { CacheCore, MAX_HOPS } from './core.js';
 import { FailoverFetcher } from './failover.js';
+import { LimitedFetcher } from './fetch-limit.js';
 import { cookieValue, queryParam, TargetNormaliser } from './key.js';
 import { PlaybackGate, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_PARAM } from './token.js';
 import type { ClusterLink } from './link.js';
@@ -121,9 +122,13 @@ export class CacheNode {
       { failures: c.breakerFailures, resetMs: c.breakerResetMs, clock: this.#clock },
       (upstream, state) => this.#log.warn({ upstream, state }, 'upstream circuit changed'),
     );
+    const limited = new LimitedFetcher(this.fetcher, c.upstreamSockets, c.upstreamQueue, {
+      queued: () => this.#metrics.upstreamLimit.inc({ tier: this.name, outcome: 'queued' }),
+      refused: () => this.#metrics.upstreamLimit.inc({ tier: this.name, outcome: 'refused' }),
+    });
     // Bound once: a per-request closure (and tsx's keepNames wrapper around it) showed in profiles.
     const done = (w: Waiter, result: CacheResult, bytes: number) => this.#record(w, result, bytes);
-    this.#answer = new HttpAnswerer(this.name, this.fetcher, monitor, this.#clock, done);
+    this.#answer = new HttpAnswerer(this.name, limited, monitor, this.#clock, done);
     this.core = new CacheCore(
       {
         name: c.name,
@@ -136,7 +141,7 @@ export class CacheNode {
         unknownPathIntervalMs: c.unknownPathIntervalMs,
         defaults: { staleIfErrorMs: c.staleIfErrorS * 1000, notFoundTtlMs: c.notFoundTtlMs },
       },
-      { clock: this.#clock, upstream: this.fetcher, answer: this.#answer, monitor, leases: opts.cluster },
+      { clock: this.#clock, upstream: limited, answer: this.#answer, monitor, leases: opts.cluster },
     );
   }
 

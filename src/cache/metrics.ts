@@ -16,6 +16,7 @@ export interface CacheMetrics {
   storeBytes: Gauge<'tier'>;
   storeObjects: Gauge<'tier'>;
   holds: Counter<'tier' | 'outcome'>;
+  upstreamLimit: Counter<'tier' | 'outcome'>;
   /** Where a node registers its per-request tallies. */
   requests: RequestSeries;
 }
@@ -231,6 +232,17 @@ export function cacheMetrics(registry: Registry | undefined): CacheMetrics {
           name: 'corral_cache_store_objects',
           help: 'Objects held by the object store',
           labelNames: ['tier'] as const,
+          registers,
+        }),
+    ),
+    upstreamLimit: once(
+      registry,
+      'corral_cache_upstream_limited_total',
+      (registers) =>
+        new Counter({
+          name: 'corral_cache_upstream_limited_total',
+          help: 'Upstream fetches that met the tier cap (upstreamSockets): queued, or refused with the queue full',
+          labelNames: ['tier', 'outcome'] as const,
           registers,
         }),
     ),

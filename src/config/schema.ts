@@ -250,8 +250,14 @@ export const cacheSchema = z.strictObject({
   holdTimeoutMs: z.number().int().min(10).max(60_000).default(2_000),
   /** Upstream fetches one flight may have at once (1 = never re-elect; 2 = one hand-off). */
   leaderAttempts: z.number().int().min(1).max(4).default(2),
-  /** Keep-alive sockets to the upstream. Coalescing keeps the need low; this bounds pass-through. */
+  /**
+   * Upstream fetches this tier runs at once (and keep-alive sockets per upstream). Coalescing keeps
+   * the need low; past it a fetch waits in a queue of `upstreamQueue`, and past that it fails at
+   * once (a stale copy, or 503 with Retry-After): a tier under a flood sheds its own excess.
+   */
   upstreamSockets: z.number().int().min(1).max(10_000).default(256),
+  /** Fetches that may wait for one of the `upstreamSockets` slots before new ones are refused. */
+  upstreamQueue: z.number().int().min(0).max(1_000_000).default(4096),
   /** Hold requests for live segments at most this many sequence numbers beyond the newest listed. */
   futureMaxAhead: z.number().int().min(0).max(10).default(2),
   /** ...for at most this many target durations before answering 404 no-store. */

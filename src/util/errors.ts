@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'PROCESS_EXIT'
   // upstream fetches
   | 'UPSTREAM_FAILED'
-  | 'UPSTREAM_TIMEOUT';
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_BUSY';
 
 export class CorralError extends Error {
   readonly code: ErrorCode;
