@@ -72,7 +72,7 @@ export async function runLoadtestCli(argv: string[]): Promise<number> {
     if (runFlags.length > 0) {
       throw new CorralError(
         'CONFIG_INVALID',
-        `--from renders a saved report; ${runFlags.map((k) => `--${k}`).join(', ')} apply to a run only`,
+        `--from renders a saved report; ${runFlags.map((k) => `--${k}`).join(', ')} ${runFlags.length === 1 ? 'applies' : 'apply'} to a run only`,
       );
     }
     if (from === 'true') throw new CorralError('CONFIG_INVALID', '--from needs a report file (from --json)');

@@ -149,7 +149,7 @@ describe('saved reports (--from)', () => {
     const invalid = (re: RegExp) => (e: unknown) => isCorralError(e, 'CONFIG_INVALID') && re.test(e.message);
     await assert.rejects(
       runLoadtestCli(['--from', saved, '--html', out, '--url', 'http://x/']),
-      invalid(/--url apply to a run only/),
+      invalid(/--url applies to a run only/),
     );
     writeFileSync(join(dir, 'bad.json'), 'not json');
     await assert.rejects(

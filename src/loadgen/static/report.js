@@ -19,6 +19,9 @@
     busy: '#4b5563',
   };
 
+  /** A value axis from zero to a round number above the largest value. */
+  const fromZero = { range: (u, min, max) => uPlot.rangeNum(0, Math.max(1, max), 0.1, true) };
+
   function width(el) {
     return Math.max(360, Math.floor(el.clientWidth) - 4);
   }
@@ -30,7 +33,7 @@
       width: width(el),
       height: id === 'chart-main' ? 380 : 260,
       scales: { x: { time: false } },
-      legend: { show: true },
+      legend: { show: true, live: false },
       cursor: { show: true },
     };
     state.charts[id] = new uPlot(Object.assign(base, opts), data, el);
@@ -48,7 +51,7 @@
       'chart-main',
       {
         title: 'Viewers over time, with requests/s',
-        scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(1, max)] }, rps: {} },
+        scales: { x: { time: false }, y: fromZero, rps: fromZero },
         series: [
           { label: 't (s)' },
           { label: 'arrived', stroke: COLORS.arrived, width: 2 },
@@ -77,6 +80,7 @@
       'chart-egress',
       {
         title: 'Egress to the viewers (Mbit/s)',
+        scales: { x: { time: false }, y: fromZero },
         series: [
           { label: 't (s)' },
           { label: 'Mbit/s', stroke: COLORS.egress, width: 2, fill: 'rgba(15, 139, 141, 0.12)' },
@@ -90,7 +94,7 @@
       'chart-loadgen',
       {
         title: 'Load generator: event-loop delay p99 (ms) and busy share (%)',
-        scales: { x: { time: false }, pct: { range: [0, 100] } },
+        scales: { x: { time: false }, y: fromZero, pct: { range: [0, 100] } },
         series: [
           { label: 't (s)' },
           { label: 'loop delay p99 (ms)', stroke: COLORS.lag, width: 2 },
