@@ -2,7 +2,17 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs, type FlagSpec } from './args.js';
 import { flagHelp } from './flags.js';
 import { CorralError } from '../util/errors.js';
-import { PROFILES, progressLine, runLoadtest, summaryText, type ProfileName } from '../loadgen/index.js';
+import {
+  PROFILES,
+  progressLine,
+  readReport,
+  renderReportHtml,
+  runLoadtest,
+  summaryText,
+  writeReportPng,
+  type ProfileName,
+  type Report,
+} from '../loadgen/index.js';
 
 export const LOADTEST_FLAGS: Record<string, FlagSpec> = {
   url: { help: 'multivariant playlist, http://HOST:PORT/live/NAME/index.m3u8 (required)' },
@@ -18,6 +28,9 @@ export const LOADTEST_FLAGS: Record<string, FlagSpec> = {
   abr: { help: 'true|false: pick rungs by throughput; false stays on the lowest (true)' },
   'start-s': { help: 'media seconds buffered before playback starts or resumes (1)' },
   json: { help: 'write the full report as JSON to this file' },
+  html: { help: 'write the report as one self-contained HTML page with charts to this file' },
+  png: { help: 'write a PNG of the main chart (viewers over time) to this file; needs Chromium' },
+  from: { help: 'render a saved --json report (with --html/--png) instead of running a test' },
   metrics: { help: 'a Prometheus /metrics URL to scrape before and after (repeatable)' },
 };
 
@@ -53,6 +66,22 @@ export async function runLoadtestCli(argv: string[]): Promise<number> {
   for (const k of flags.keys()) {
     if (!(k in LOADTEST_FLAGS)) throw new CorralError('CONFIG_INVALID', `unknown flag --${k} (see --help)`);
   }
+  const from = flags.get('from');
+  if (from !== undefined) {
+    const runFlags = [...flags.keys()].filter((k) => !['from', 'html', 'png'].includes(k));
+    if (runFlags.length > 0) {
+      throw new CorralError(
+        'CONFIG_INVALID',
+        `--from renders a saved report; ${runFlags.map((k) => `--${k}`).join(', ')} ${runFlags.length === 1 ? 'applies' : 'apply'} to a run only`,
+      );
+    }
+    if (from === 'true') throw new CorralError('CONFIG_INVALID', '--from needs a report file (from --json)');
+    outputPaths(flags);
+    const report = await readReport(from);
+    console.log(summaryText(report));
+    await writeOutputs(flags, report, false);
+    return 0;
+  }
   const url = flags.get('url');
   if (url === undefined || !/^http:\/\//.test(url))
     throw new CorralError('CONFIG_INVALID', 'loadtest needs --url http://...');
@@ -63,6 +92,7 @@ export async function runLoadtestCli(argv: string[]): Promise<number> {
   if (abr !== 'true' && abr !== 'false')
     throw new CorralError('CONFIG_INVALID', '--abr must be true or false');
   const durationS = num(flags, 'duration', 30, 1, 86_400);
+  outputPaths(flags);
   const tty = process.stdout.isTTY === true;
   const report = await runLoadtest({
     url,
@@ -82,7 +112,36 @@ export async function runLoadtestCli(argv: string[]): Promise<number> {
   });
   if (tty) process.stdout.write('\r\x1b[K');
   console.log(summaryText(report));
-  const json = flags.get('json');
-  if (json !== undefined) await writeFile(json, JSON.stringify(report, null, 2) + '\n');
+  await writeOutputs(flags, report, true);
   return 0;
+}
+
+/** Flags that say where a report goes, the only ones --from takes. */
+const OUTPUT_FLAGS = ['json', 'html', 'png'];
+
+/** The output files asked for; a flag given without a file name is an error before any run. */
+function outputPaths(flags: Map<string, string>): { json?: string; html?: string; png?: string } {
+  const out: { json?: string; html?: string; png?: string } = {};
+  for (const k of OUTPUT_FLAGS) {
+    const v = flags.get(k);
+    if (v === undefined) continue;
+    if (v === 'true' || v === '') throw new CorralError('CONFIG_INVALID', `--${k} needs a file name`);
+    out[k as 'json' | 'html' | 'png'] = v;
+  }
+  return out;
+}
+
+async function writeOutputs(flags: Map<string, string>, report: Report, json: boolean): Promise<void> {
+  const out = outputPaths(flags);
+  if (json && out.json !== undefined) await writeFile(out.json, JSON.stringify(report, null, 2) + '\n');
+  if (out.html === undefined && out.png === undefined) return;
+  const html = renderReportHtml(report);
+  if (out.html !== undefined) {
+    await writeFile(out.html, html);
+    console.log(`report page: ${out.html}`);
+  }
+  if (out.png !== undefined) {
+    await writeReportPng(html, out.png);
+    console.log(`main chart: ${out.png}`);
+  }
 }
