@@ -21,6 +21,7 @@ import { bustAuth, bustNotFound, bustQuery } from './bust.js';
 import { cors } from './cors.js';
 import { flood } from './flood.js';
 import { flood404 } from './flood404.js';
+import { flood404Heap } from './flood404-heap.js';
 import { frozen } from './frozen.js';
 import { originKill } from './origin-kill.js';
 import { pushHtml } from './push.js';
@@ -40,6 +41,7 @@ const ALL: Record<string, Attack> = {
   auth: bustAuth,
   notfound: bustNotFound,
   flood404,
+  'flood404-heap': flood404Heap,
   push: pushHtml,
   cors,
   'origin-kill': originKill,

@@ -37,7 +37,7 @@ export interface Split {
   close(): Promise<void>;
 }
 
-async function waitHealthy(
+export async function waitHealthy(
   url: string,
   child: Child,
   ctx: Ctx,
