@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { headerString } from '../http/fields.js';
 import type { Clock } from '../util/clock.js';
 import { SharedBody } from './body.js';
+import type { DegradeStep } from './degrade.js';
+import { degraded, playlistKind } from './degrade-playlist.js';
 import { objectHeaders, syntheticEntry, type Entry } from './entry.js';
 import type { CacheMonitor } from './monitor.js';
 import { serveEntry } from './serve.js';
@@ -32,6 +34,17 @@ function tokenised(e: Entry, token: string): Entry {
   return out;
 }
 
+/** The node's degradation step as the answerer applies it (see degrade.ts). */
+export interface Shaping {
+  step(): DegradeStep;
+  readonly dropRungs: number;
+  readonly retryAfterS: number;
+  /** A new session was turned away (step 3). */
+  refused(): void;
+}
+
+const NO_SHAPING: Shaping = { step: () => 0, dropRungs: 1, retryAfterS: 5, refused: () => {} };
+
 /**
  * Answers waiters over HTTP: from an entry (serve.ts), or outside the cache with a request of
  * their own (credentials, or an upstream answer that is not for sharing).
@@ -42,8 +55,17 @@ export class HttpAnswerer implements Answerer {
   readonly #monitor: CacheMonitor;
   readonly #clock: Clock;
   readonly #done: DoneFn;
+  readonly #shaping: Shaping;
 
-  constructor(name: string, upstream: Fetcher, monitor: CacheMonitor, clock: Clock, done: DoneFn) {
+  constructor(
+    name: string,
+    upstream: Fetcher,
+    monitor: CacheMonitor,
+    clock: Clock,
+    done: DoneFn,
+    shaping: Shaping = NO_SHAPING,
+  ) {
+    this.#shaping = shaping;
     this.#name = name;
     this.#upstream = upstream;
     this.#monitor = monitor;
@@ -52,8 +74,26 @@ export class HttpAnswerer implements Answerer {
   }
 
   deliver(w: Waiter, e: Entry, result: CacheResult): void {
+    const step = this.#shaping.step();
+    if (step > 0) {
+      // A new session starts with the multivariant playlist; at step 3 it is asked to come back.
+      if (step >= 3 && playlistKind(e) === 'multivariant') return this.#refuse(w);
+      e = degraded(e, step, this.#shaping.dropRungs);
+    }
     const served = w.token === undefined ? e : tokenised(e, w.token);
     serveEntry(w, served, this.#name, result, this.#done, this.#clock.now());
+  }
+
+  #refuse(w: Waiter): void {
+    this.#shaping.refused();
+    const e = syntheticEntry(
+      503,
+      'busy: new viewers are turned away for a moment',
+      'no-store',
+      this.#clock.now(),
+    );
+    e.headers['retry-after'] = String(this.#shaping.retryAfterS);
+    serveEntry(w, e, this.#name, 'ERROR', this.#done, this.#clock.now());
   }
 
   passThrough(w: Waiter): void {

@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.js';
 import { HttpAnswerer } from './answer.js';
 import { CacheCore, MAX_HOPS } from './core.js';
 import { FailoverFetcher } from './failover.js';
+import { EdgeLoad } from './edge-load.js';
 import { LimitedFetcher } from './fetch-limit.js';
 import { cookieValue, queryParam, TargetNormaliser } from './key.js';
 import { PlaybackGate, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_PARAM } from './token.js';
@@ -84,6 +85,8 @@ export class CacheNode {
   #fallback: Upstream | undefined;
   readonly #cluster: ClusterLink | undefined;
   readonly #stats: TallySource;
+  /** This node's own load and degradation step (cache.degrade). */
+  readonly #load: EdgeLoad;
 
   constructor(opts: CacheNodeOptions) {
     const c = opts.config;
@@ -128,7 +131,26 @@ export class CacheNode {
     });
     // Bound once: a per-request closure (and tsx's keepNames wrapper around it) showed in profiles.
     const done = (w: Waiter, result: CacheResult, bytes: number) => this.#record(w, result, bytes);
-    this.#answer = new HttpAnswerer(this.name, limited, monitor, this.#clock, done);
+    const d = c.degrade;
+    this.#load = new EdgeLoad({
+      limits: d,
+      clock: this.#clock,
+      tier: this.name,
+      log: this.#log,
+      metrics: this.#metrics,
+      connections: () =>
+        new Promise((resolve) => {
+          if (this.#server === undefined) resolve(0);
+          else this.#server.getConnections((err, n) => resolve(err ? 0 : n));
+        }),
+    });
+    const load = this.#load;
+    this.#answer = new HttpAnswerer(this.name, limited, monitor, this.#clock, done, {
+      step: () => load.step,
+      dropRungs: d.dropRungs,
+      retryAfterS: d.retryAfterS,
+      refused: () => this.#metrics.sessionsRefused.inc({ tier: this.name }),
+    });
     this.core = new CacheCore(
       {
         name: c.name,
@@ -264,6 +286,7 @@ export class CacheNode {
     if (w.peer) return; // a worker of this node, not a viewer: counted where the viewer is
     // Plain numbers read at scrape time (see metrics.ts): no label hashing per request.
     this.#stats.tallies[result].record((this.#clock.monotonic() - w.started) / 1000, bytes);
+    this.#load.sent(bytes);
   }
 
   // ---- lifecycle ----
@@ -286,6 +309,7 @@ export class CacheNode {
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
     this.#server = server;
+    this.#load.start();
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       // A synchronized spike opens thousands of connections at once; the default backlog of 511
@@ -322,6 +346,7 @@ export class CacheNode {
 
   async close(): Promise<void> {
     this.core.close();
+    this.#load.stop();
     const servers = [this.#server, this.#peerServer];
     this.#server = this.#peerServer = undefined;
     for (const server of servers) {

@@ -17,6 +17,9 @@ export interface CacheMetrics {
   storeObjects: Gauge<'tier'>;
   holds: Counter<'tier' | 'outcome'>;
   upstreamLimit: Counter<'tier' | 'outcome'>;
+  degradeStep: Gauge<'tier'>;
+  loadRatio: Gauge<'tier'>;
+  sessionsRefused: Counter<'tier'>;
   /** Where a node registers its per-request tallies. */
   requests: RequestSeries;
 }
@@ -243,6 +246,39 @@ export function cacheMetrics(registry: Registry | undefined): CacheMetrics {
           name: 'corral_cache_upstream_limited_total',
           help: 'Upstream fetches that met the tier cap (upstreamSockets): queued, or refused with the queue full',
           labelNames: ['tier', 'outcome'] as const,
+          registers,
+        }),
+    ),
+    degradeStep: once(
+      registry,
+      'corral_cache_degrade_step',
+      (registers) =>
+        new Gauge({
+          name: 'corral_cache_degrade_step',
+          help: 'Degradation step (0 normal, 1 fewer rungs for new viewers, 2 more delay, 3 new sessions refused)',
+          labelNames: ['tier'] as const,
+          registers,
+        }),
+    ),
+    loadRatio: once(
+      registry,
+      'corral_cache_load_ratio',
+      (registers) =>
+        new Gauge({
+          name: 'corral_cache_load_ratio',
+          help: 'Highest load / configured limit over egress, connections and event-loop delay (1 = at a limit)',
+          labelNames: ['tier'] as const,
+          registers,
+        }),
+    ),
+    sessionsRefused: once(
+      registry,
+      'corral_cache_sessions_refused_total',
+      (registers) =>
+        new Counter({
+          name: 'corral_cache_sessions_refused_total',
+          help: 'New sessions (multivariant playlist requests) answered 503 at degradation step 3',
+          labelNames: ['tier'] as const,
           registers,
         }),
     ),

@@ -341,6 +341,29 @@ export const cacheSchema = z.strictObject({
       message: 'playback.streams needs at least one playback.secrets entry',
     })
     .prefault({}),
+  /**
+   * Graceful degradation under this node's own load (issue 11). Past a limit the node bends in
+   * steps, one per `escalateMs` while load stays past it: 1) new viewers get a multivariant
+   * playlist without the top `dropRungs` video rungs; 2) also playlists with twice the hold-back
+   * and lifetime (more delay, fewer reloads); 3) also new sessions (multivariant requests) get
+   * 503 with Retry-After. Viewers already watching keep getting playlists and segments at every
+   * step. A step is undone after `relaxMs` below `relaxBelow` of every limit. Each limit 0 = off.
+   */
+  degrade: z
+    .strictObject({
+      /** Bits per second written to viewers, in Mbit/s (the NIC or the plan's share). */
+      egressMbps: z.number().min(0).default(0),
+      /** Open viewer connections. */
+      connections: z.number().int().min(0).default(0),
+      /** Event-loop delay p99 over the last second, ms (the CPU is the bottleneck). */
+      loopLagMs: z.number().min(0).default(0),
+      escalateMs: z.number().int().min(100).max(600_000).default(2_000),
+      relaxMs: z.number().int().min(100).max(3_600_000).default(10_000),
+      relaxBelow: z.number().min(0.1).max(1).default(0.8),
+      dropRungs: z.number().int().min(1).max(16).default(1),
+      retryAfterS: z.number().int().min(1).max(3_600).default(5),
+    })
+    .prefault({}),
 });
 
 const ladderRungSchema = z.strictObject({
