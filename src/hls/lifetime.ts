@@ -20,3 +20,10 @@ export function playlistLifetimeS(targetDurationS: number, configuredS = 0): num
 export function playlistStaleWhileRevalidateS(maxAgeS: number): number {
   return maxAgeS;
 }
+
+/**
+ * How long a cache may serve a playlist past its lifetime while its upstream fails (RFC 5861
+ * stale-if-error): viewers behind a dead shield or origin get the last playlist (and the segments
+ * it lists, which are still fresh) instead of errors, and carry on when the upstream is back.
+ */
+export const PLAYLIST_STALE_IF_ERROR_S = 30;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ifRangeAllows, notModified } from '../http/conditional.js';
 import { headerString } from '../http/fields.js';
 import { contentRange, parseRange, unsatisfiedRange } from '../http/range.js';
-import { playlistStaleWhileRevalidateS } from '../hls/lifetime.js';
+import { PLAYLIST_STALE_IF_ERROR_S, playlistStaleWhileRevalidateS } from '../hls/lifetime.js';
 import type { StoredObject } from './types.js';
 
 /**
@@ -21,14 +21,16 @@ export const PLAYLIST_MAX_AGE_CAP_S = 5;
  * segment: max-age is whole seconds, so a fraction rounds DOWN (rounding up would let caches serve
  * a playlist longer than the packager allowed), and 0 means "revalidate every time". A cached
  * playlist may also be served stale for one more lifetime while the cache refreshes it in the
- * background (stale-while-revalidate), so a refresh never holds a poller up.
+ * background (stale-while-revalidate), so a refresh never holds a poller up, and for longer while
+ * the upstream fails (stale-if-error), so a dead shield or origin is not a wall of errors.
  */
 export function cacheControlFor(obj: StoredObject, immutableMaxAgeS: number, now: number): string {
   if (obj.kind === 'playlist' || obj.kind === 'multivariant') {
     const asked = obj.maxAgeS ?? 1;
     const s = Math.floor(Math.min(Number.isFinite(asked) ? asked : 0, PLAYLIST_MAX_AGE_CAP_S));
     if (s <= 0) return 'no-cache';
-    return `public, max-age=${s}, stale-while-revalidate=${playlistStaleWhileRevalidateS(s)}`;
+    const swr = playlistStaleWhileRevalidateS(s);
+    return `public, max-age=${s}, stale-while-revalidate=${swr}, stale-if-error=${PLAYLIST_STALE_IF_ERROR_S}`;
   }
   if ((obj.kind === 'segment' || obj.kind === 'part') && obj.maxAgeS !== undefined) {
     const left = Math.floor(obj.maxAgeS - Math.max(0, now - obj.storedAt) / 1000);

@@ -80,7 +80,10 @@ for (const [name, connect] of TRANSPORTS) {
         assert.equal(r.headers['cache-control'], 'public, max-age=12', q);
       }
       const plain = await request(running.base, 'GET', `/${PLAYLIST}`);
-      assert.equal(plain.headers['cache-control'], 'public, max-age=1, stale-while-revalidate=1');
+      assert.equal(
+        plain.headers['cache-control'],
+        'public, max-age=1, stale-while-revalidate=1, stale-if-error=30',
+      );
       const head = await request(running.base, 'HEAD', url('_HLS_msn=5'));
       assert.equal(head.status, 200);
       assert.equal(head.body.length, 0);
@@ -137,7 +140,10 @@ for (const [name, connect] of TRANSPORTS) {
       const skip = await request(running.base, 'GET', url('_HLS_skip=YES'));
       assert.match(skip.body.toString(), /^#EXTM3U\n#EXT-X-SKIP/);
       assert.notEqual(skip.headers.etag, full.headers.etag);
-      assert.equal(skip.headers['cache-control'], 'public, max-age=1, stale-while-revalidate=1');
+      assert.equal(
+        skip.headers['cache-control'],
+        'public, max-age=1, stale-while-revalidate=1, stale-if-error=30',
+      );
       const blocking = await request(running.base, 'GET', url('_HLS_msn=6&_HLS_part=0&_HLS_skip=v2'));
       assert.match(blocking.body.toString(), /# delta msn=5 part=6\.0/);
       assert.equal(blocking.headers['cache-control'], 'public, max-age=12');
@@ -163,7 +169,11 @@ for (const [name, connect] of TRANSPORTS) {
       for (const q of ['_HLS_msn=99', '_HLS_part=1', '_HLS_msn=x']) {
         const r = await request(running.base, 'GET', url(q));
         assert.equal(r.status, 200, q);
-        assert.equal(r.headers['cache-control'], 'public, max-age=1, stale-while-revalidate=1', q);
+        assert.equal(
+          r.headers['cache-control'],
+          'public, max-age=1, stale-while-revalidate=1, stale-if-error=30',
+          q,
+        );
       }
     });
 

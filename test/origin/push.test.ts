@@ -69,8 +69,8 @@ function runPushTransportSuite(name: string, connect: (r: Running) => { push: Or
         init: 'public, max-age=3600, immutable',
         segment: 'public, max-age=3600, immutable',
         part: 'public, max-age=3600, immutable',
-        playlist: 'public, max-age=2, stale-while-revalidate=2',
-        multivariant: 'public, max-age=1, stale-while-revalidate=1',
+        playlist: 'public, max-age=2, stale-while-revalidate=2, stale-if-error=30',
+        multivariant: 'public, max-age=1, stale-while-revalidate=1, stale-if-error=30',
       };
       for (const obj of objects) {
         const r = await request(running.base, 'GET', `/${obj.path}`);
@@ -123,7 +123,10 @@ function runPushTransportSuite(name: string, connect: (r: Running) => { push: Or
       const cc = async (p: string) => (await request(running.base, 'GET', p)).headers['cache-control'];
       assert.equal(await cc('/live/cc/zero/index.m3u8'), 'no-cache');
       assert.equal(await cc('/live/cc/half/index.m3u8'), 'no-cache', 'never rounds up past what was asked');
-      assert.equal(await cc('/live/cc/long/index.m3u8'), 'public, max-age=5, stale-while-revalidate=5');
+      assert.equal(
+        await cc('/live/cc/long/index.m3u8'),
+        'public, max-age=5, stale-while-revalidate=5, stale-if-error=30',
+      );
       await push.remove('live/cc/');
     });
 
@@ -135,7 +138,10 @@ function runPushTransportSuite(name: string, connect: (r: Running) => { push: Or
       assert.equal(again.status, 304);
       assert.equal(again.body.length, 0);
       assert.equal(again.headers.etag, etag);
-      assert.equal(again.headers['cache-control'], 'public, max-age=2, stale-while-revalidate=2');
+      assert.equal(
+        again.headers['cache-control'],
+        'public, max-age=2, stale-while-revalidate=2, stale-if-error=30',
+      );
       const weak = await request(running.base, 'GET', path, {
         headers: { 'if-none-match': `"nope", W/${etag}` },
       });
