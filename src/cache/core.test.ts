@@ -248,4 +248,24 @@ describe('CacheCore on a fake clock with an in-memory origin', () => {
     assert.equal(core.store.objects, 0, 'gone within a second of its lifetime');
     assert.equal(clock.pending, 0, 'no sweep timer for an empty store');
   });
+
+  it('an upstream that answers nothing: after the cache-blocking timeout waiters get the stale copy, later ones at once', async () => {
+    const { clock, origin, answer, ask, core } = setup();
+    ask('/live/a.m3u8');
+    origin.sent[0]!.respond(200, { 'cache-control': 'max-age=1, stale-if-error=30' }, 'v1');
+    await bodyFlows();
+    clock.advance(5_000);
+    const early = ask('/live/a.m3u8', 3);
+    assert.equal(origin.sent.length, 2, 'one refetch');
+    assert.equal(answer.of(early[0]!), undefined, 'waiting on the upstream');
+    clock.advance(2_000); // the cache-blocking timeout: a hand-off fetch, and the stale copy now
+    for (const w of early) assert.equal(answer.of(w)!.result, 'STALE');
+    assert.equal(answer.of(early[0]!)!.e.body.concat().toString(), 'v1');
+    assert.equal(origin.sent.length, 3, 'the hand-off fetch went out too');
+    const late = ask('/live/a.m3u8')[0]!;
+    assert.equal(answer.of(late)!.result, 'STALE', 'a joiner of the slow flight is not parked');
+    origin.sent[2]!.respond(200, { 'cache-control': 'max-age=1' }, 'v2');
+    await bodyFlows();
+    assert.equal(core.store.get('/live/a.m3u8')!.body.concat().toString(), 'v2', 'the store was refreshed');
+  });
 });

@@ -100,6 +100,8 @@ export class Flight {
   #source: Fetcher | undefined;
   #hops = 0;
   #releads = 0;
+  /** Served to waiters once the upstream has been slower than the cache-blocking timeout. */
+  #slowFallback: Entry | undefined;
   /** Fetched on behalf of a request with Authorization: shared only if RFC 9111 3.5 allows. */
   readonly #credentialed: boolean;
 
@@ -134,6 +136,7 @@ export class Flight {
     w.res.once('close', onClose);
     this.#waiters.set(w, onClose);
     this.#deps.monitor.parked(1);
+    if (this.#slowFallback !== undefined) this.#release(this.#slowFallback, 'STALE');
   }
 
   /** The requests this flight re-asked for a lease after its owner worker failed. */
@@ -188,6 +191,11 @@ export class Flight {
       this.#timer = this.#deps.clock.setTimeout(() => {
         if (this.#decided) return;
         this.#deps.monitor.log('cache-blocking timeout: electing a new leader fetch', { url: this.url });
+        // An upstream behind a dead link answers nothing (no refusal, no error) until the socket
+        // times out: with a stale copy at hand, whoever waits gets it now, and so does whoever
+        // joins later, while the fetches go on and refresh the store once the upstream answers.
+        this.#slowFallback = this.#errorFallback(true);
+        if (this.#slowFallback !== undefined) this.#release(this.#slowFallback, 'STALE');
         this.#attempt();
       }, this.#settings.holdTimeoutMs);
     }
