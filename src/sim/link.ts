@@ -89,7 +89,8 @@ export class Link implements Fetcher {
             const start = Math.max(this.#freeAt, headersAt);
             this.#freeAt = start + transferMs(size, this.spec.bandwidthBps);
             this.bytes += size;
-            const endAt = Math.max(this.#freeAt, this.#clock.now() + lat) + lossDelayMs(this.spec, size, this.#rng);
+            const endAt =
+              Math.max(this.#freeAt, this.#clock.now() + lat) + lossDelayMs(this.spec, size, this.#rng);
             this.#clock.at(endAt, () => {
               if (aborted) return;
               if (r.body.error !== undefined) msg.fail(r.body.error);

@@ -17,7 +17,16 @@ interface SimWaiter extends Waiter {
   onAnswer: (e: Entry, result: CacheResult) => void;
 }
 
-export const RESULTS: readonly CacheResult[] = ['HIT', 'MISS', 'COALESCED', 'STALE', 'REVALIDATED', 'PASS', 'HELD', 'ERROR'];
+export const RESULTS: readonly CacheResult[] = [
+  'HIT',
+  'MISS',
+  'COALESCED',
+  'STALE',
+  'REVALIDATED',
+  'PASS',
+  'HELD',
+  'ERROR',
+];
 
 /** Per-second figures of one node (index = simulated second). */
 export interface NodeSeconds {
@@ -96,7 +105,12 @@ export class SimNode implements SimServer {
     onAnswer: (e: Entry, result: CacheResult) => void,
   ): void {
     const w: SimWaiter = {
-      req: { url: path, method: 'GET', headers, socket: { remoteAddress: '192.0.2.1' } } as unknown as IncomingMessage,
+      req: {
+        url: path,
+        method: 'GET',
+        headers,
+        socket: { remoteAddress: '192.0.2.1' },
+      } as unknown as IncomingMessage,
       res: new QuietResponse() as unknown as ServerResponse,
       started: this.#clock.monotonic(),
       result: 'MISS',
@@ -171,7 +185,10 @@ export class SimNode implements SimServer {
     this.request(path, headers, 1, (e, result) => {
       const h: IncomingHttpHeaders = { ...(e.headers as IncomingHttpHeaders) };
       h.age = String(Math.floor(currentAgeMs(e, this.#clock.now()) / 1000));
-      h['x-cache'] = e.upstreamXCache === undefined ? `${this.name} ${result}` : `${this.name} ${result}, ${e.upstreamXCache}`;
+      h['x-cache'] =
+        e.upstreamXCache === undefined
+          ? `${this.name} ${result}`
+          : `${this.name} ${result}, ${e.upstreamXCache}`;
       const inm = headers['if-none-match'];
       if (e.status === 200 && typeof inm === 'string' && notModified(inm, undefined, e.etag, undefined)) {
         h['content-length'] = '0';

@@ -24,7 +24,13 @@ export class VirtualOrigin implements SimServer {
   readonly source: LiveSource;
   readonly #clock: SimClock;
   readonly #delayMs: number;
-  readonly counts: OriginCounts = { total: 0, byKind: {}, segments: new Map(), notFound: 0, perRequesterMax: 0 };
+  readonly counts: OriginCounts = {
+    total: 0,
+    byKind: {},
+    segments: new Map(),
+    notFound: 0,
+    perRequesterMax: 0,
+  };
   readonly #byRequester = new Map<string, number>();
   /** GETs per simulated second. */
   readonly perSecond: number[];

@@ -95,7 +95,14 @@ export interface SimResult {
     memoryPeakBytes: number;
     connectionsPeak: number;
   }>;
-  viewers: { arrived: number; started: number; segments: number; playlists: number; skipped: number; errors: number };
+  viewers: {
+    arrived: number;
+    started: number;
+    segments: number;
+    playlists: number;
+    skipped: number;
+    errors: number;
+  };
   bottlenecks: { first: Bottleneck | null; byKind: Bottleneck[] };
   series: SeriesRow[];
 }
@@ -104,7 +111,11 @@ const r4 = (x: number) => Math.round(x * 10000) / 10000;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 function sorted(rec: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(rec).sort().map((k) => [k, rec[k]!]));
+  return Object.fromEntries(
+    Object.keys(rec)
+      .sort()
+      .map((k) => [k, rec[k]!]),
+  );
 }
 
 /** The note that says what was aggregated. */

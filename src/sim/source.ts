@@ -144,7 +144,14 @@ export class LiveSource {
     if (p === this.multivariantPath) {
       this.#multivariant ??= textBody(this.#renderMultivariant());
       return this.#ok(
-        { kind: 'multivariant', contentType: PLAYLIST, body: this.#multivariant, etag: '"mv"', storedAt: s.startMs, maxAgeS: 1 },
+        {
+          kind: 'multivariant',
+          contentType: PLAYLIST,
+          body: this.#multivariant,
+          etag: '"mv"',
+          storedAt: s.startMs,
+          maxAgeS: 1,
+        },
         now,
         -1,
         -1,
@@ -152,7 +159,8 @@ export class LiveSource {
     }
     const m = /^r(\d+)\/(index\.m3u8|init\.mp4|seg-(\d+)\.m4s)$/.exec(p.slice(this.#prefix.length));
     const r = m === null ? -1 : Number(m[1]);
-    if (!p.startsWith(this.#prefix) || m === null || r >= s.renditions.length) return this.#missing(now, -1, -1);
+    if (!p.startsWith(this.#prefix) || m === null || r >= s.renditions.length)
+      return this.#missing(now, -1, -1);
     const newest = this.newestAt(now);
     if (m[2] === 'index.m3u8') {
       if (newest < 0) return this.#missing(now, r, -1);
@@ -168,7 +176,13 @@ export class LiveSource {
       return this.#ok(obj, now, r, -1);
     }
     if (m[2] === 'init.mp4') {
-      const obj: SourceObject = { kind: 'init', contentType: 'video/mp4', body: bodyOf(1000), etag: `"i${r}"`, storedAt: s.startMs };
+      const obj: SourceObject = {
+        kind: 'init',
+        contentType: 'video/mp4',
+        body: bodyOf(1000),
+        etag: `"i${r}"`,
+        storedAt: s.startMs,
+      };
       return this.#ok(obj, now, r, -1);
     }
     const seq = Number(m[3]);

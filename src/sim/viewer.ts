@@ -92,8 +92,10 @@ export class Cohort {
         whenSettled(e.body, () => {
           const size = e.body.length;
           const doneAt =
-            Math.max(answeredAt + link.latencyMs + transferMs(size, link.bandwidthBps), clock.now() + link.latencyMs) +
-            lossDelayMs(link, size, rng);
+            Math.max(
+              answeredAt + link.latencyMs + transferMs(size, link.bandwidthBps),
+              clock.now() + link.latencyMs,
+            ) + lossDelayMs(link, size, rng);
           clock.at(doneAt, () => done(e));
         });
       });
