@@ -5,7 +5,10 @@ import type { VirtualOrigin } from './origin.js';
 import type { SimOptions } from './sim.js';
 import type { LiveSource } from './source.js';
 
-/** Origin GETs per segment of one rendition, over the segments that were asked for. */
+/**
+ * Origin GETs per segment of one rendition, over the segments of the steady state: those that
+ * appeared after the last arrival and at least 2 s before the end.
+ */
 export interface SegmentFetches {
   rendition: string;
   segments: number;
@@ -141,11 +144,16 @@ export function buildResult(x: {
   endT: number;
 }): SimResult {
   const { o, source, origin, shields, edges, seconds, endT } = x;
-  // Segments whose fetches are settled: appeared at least two seconds before the end.
+  // The steady state: segments that appeared after the last viewer arrived (every viewer who will
+  // watch is there) and at least two seconds before the end (their fetches are settled).
+  const lastArrival = x.cohorts.reduce((a, c) => (c.t < endT ? Math.max(a, c.t) : a), 0);
+  const from = SIM_EPOCH_MS + lastArrival;
   const settledBy = SIM_EPOCH_MS + endT - 2000;
   const fetchesPerSegment: SegmentFetches[] = o.renditions.map((rend, r) => {
     const m = origin.counts.segments.get(r) ?? new Map<number, number>();
-    const counts = [...m.entries()].filter(([seq]) => source.appearsAt(seq) <= settledBy).map(([, n]) => n);
+    const counts = [...m.entries()]
+      .filter(([seq]) => source.appearsAt(seq) > from && source.appearsAt(seq) <= settledBy)
+      .map(([, n]) => n);
     const sum = counts.reduce((a, b) => a + b, 0);
     return {
       rendition: rend.name,
