@@ -2,7 +2,7 @@ import type { CohortSpec } from './arrivals.js';
 import { SIM_EPOCH_MS } from './clock.js';
 import { RESULTS, type SimNode } from './node.js';
 import type { VirtualOrigin } from './origin.js';
-import type { SimOptions } from './sim.js';
+import type { SimOptions } from './options.js';
 import type { LiveSource } from './source.js';
 
 /**
@@ -230,7 +230,8 @@ export function buildResult(x: {
   const sumAt = (nodes: SimNode[], f: (n: SimNode) => number) => nodes.reduce((a, n) => a + f(n), 0);
   const conns = edges.map(() => 0);
   const connPeak = edges.map(() => 0);
-  for (let s = 0; s < seconds; s++) {
+  // One row per whole simulated second (the arrays have a spare slot for events at the very end).
+  for (let s = 0; s < Math.min(seconds, Math.ceil(o.durationS)); s++) {
     viewers += x.arrived[s]!;
     edges.forEach((_, i) => {
       conns[i]! += x.connections[i]![s]!;
