@@ -107,7 +107,7 @@ export function simulate(o: SimOptions): { result: SimResult; stats: RunStats } 
   });
   const tally = { segments: 0, playlists: 0, skipped: 0, errors: 0, started: 0 };
   const ctx: ViewerContext = { clock, source, link: o.links.viewer, rng: linkRng, endT, tally };
-  // The spike comes 100 ms after the first segment boundary past one second in.
+  // The spike: spread over the 100 ms after the segment boundary at 1.5 s.
   const spikeAtMs = 1000 + BOUNDARY_OFFSET_MS;
   const cohorts = planCohorts(
     {
