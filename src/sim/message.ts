@@ -24,6 +24,7 @@ export class VirtualResponse extends EventEmitter {
     if (body.length > 0) this.emit('data', body);
     this.complete = true;
     this.emit('end');
+    this.emit('close');
   }
 
   /** The transfer broke off. */
@@ -35,7 +36,9 @@ export class VirtualResponse extends EventEmitter {
   }
 
   destroy(): this {
+    if (this.destroyed) return this;
     this.destroyed = true;
+    this.emit('close');
     return this;
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { CacheCore, type CoreSettings } from '../cache/core.js';
+import { LimitedFetcher } from '../cache/fetch-limit.js';
 import { currentAgeMs, syntheticEntry, type Entry } from '../cache/entry.js';
 import type { CacheMonitor } from '../cache/monitor.js';
 import type { Fetcher } from '../cache/upstream.js';
@@ -54,6 +55,8 @@ export class SimNode implements SimServer {
   egressBytes = 0;
   parked = 0;
   parkedPeak = 0;
+  /** Upstream fetches that waited for a slot, or were refused, at this node's fetch cap. */
+  readonly fetchLimit = { queued: 0, refused: 0 };
   /** Waiters the core itself counts as parked (cohort-level), for cross-checks. */
   coreParked = 0;
   memoryPeak = 0;
@@ -63,7 +66,7 @@ export class SimNode implements SimServer {
   constructor(opts: {
     name: string;
     tier: 'edge' | 'shield';
-    settings: CoreSettings;
+    settings: CoreSettings & { upstreamSockets: number; upstreamQueue: number };
     clock: SimClock;
     upstream: Fetcher & { fetches: number; bytes: number };
     seconds: number;
@@ -90,7 +93,19 @@ export class SimNode implements SimServer {
         this.#unshared(w as SimWaiter);
       },
     };
-    this.core = new CacheCore(opts.settings, { clock: opts.clock, upstream: opts.upstream, answer, monitor });
+    // The node's cap on concurrent upstream fetches, as CacheNode puts it in front of its upstream.
+    // (A refusal is reported through queueMicrotask, not the clock: it would land after the run.
+    // It takes upstreamQueue fetches waiting at once; the output counts refusals, 0 so far.)
+    const limited = new LimitedFetcher(
+      opts.upstream,
+      opts.settings.upstreamSockets,
+      opts.settings.upstreamQueue,
+      {
+        queued: () => void this.fetchLimit.queued++,
+        refused: () => void this.fetchLimit.refused++,
+      },
+    );
+    this.core = new CacheCore(opts.settings, { clock: opts.clock, upstream: limited, answer, monitor });
   }
 
   #sec(): number {

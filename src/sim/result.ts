@@ -97,6 +97,9 @@ export interface SimResult {
     parkedPeak: number;
     memoryPeakBytes: number;
     connectionsPeak: number;
+    /** Upstream fetches that waited for, or were refused, a slot under upstreamSockets. */
+    fetchesQueued: number;
+    fetchesRefused: number;
   }>;
   viewers: {
     arrived: number;
@@ -268,6 +271,8 @@ export function buildResult(x: {
     parkedPeak: n.parkedPeak,
     memoryPeakBytes: n.memoryPeak,
     connectionsPeak: n.tier === 'edge' ? connPeak[i]! : 0,
+    fetchesQueued: n.fetchLimit.queued,
+    fetchesRefused: n.fetchLimit.refused,
   });
   const gets = origin.counts.total;
   return {

@@ -6,9 +6,15 @@ import { playlistLifetimeS } from '../hls/lifetime.js';
  * A cache node's core settings from the one configuration schema, mapped as CacheNode does
  * (src/cache/index.ts), so simulated nodes run with the defaults real ones start with.
  */
-export function coreSettings(tier: 'edge' | 'shield', name: string, maxBytes?: number): CoreSettings {
+export function coreSettings(
+  tier: 'edge' | 'shield',
+  name: string,
+  maxBytes?: number,
+): CoreSettings & { upstreamSockets: number; upstreamQueue: number } {
   const c = tier === 'edge' ? cacheSchema.parse({ name }) : shieldSchema.parse({ name });
   return {
+    upstreamSockets: c.upstreamSockets,
+    upstreamQueue: c.upstreamQueue,
     name,
     holdTimeoutMs: c.holdTimeoutMs,
     maxAttempts: c.leaderAttempts,
