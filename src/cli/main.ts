@@ -11,6 +11,7 @@ import { createRegistry, serveMetrics } from '../metrics/registry.js';
 import { cacheFlags, runCacheCli } from './cache.js';
 import { configFrom as loadFrom, waitForSignal } from './config.js';
 import { runLoadtestCli } from './loadtest.js';
+import { runSimulateCli } from './simulate.js';
 import { NODE_FLAGS, runNodeCli } from './node.js';
 import { UP_FLAGS, runUpCli } from './up.js';
 import { RELAY_FLAGS, runRelayCli } from './relay.js';
@@ -30,6 +31,7 @@ Commands:
   up        every node of a topology file as its own process here: --topology FILE
   node      one node of a topology file: --topology FILE --node NAME
   loadtest  virtual HLS/LL-HLS viewers over real HTTP: --url URL --viewers N --profile ramp|step|spike
+  simulate  the cache tiers on a virtual clock, up to 10^8 viewers: --viewers N [--topology FILE] [--seed S]
   help      this text; "corral <command> --help" lists a command's flags
 
 Publish:  rtmp://HOST:1935/live/NAME   or   rtmps://HOST:1936/live/NAME
@@ -165,6 +167,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd === 'loadtest') return await runLoadtestCli(argv.slice(1));
+    if (cmd === 'simulate') return await runSimulateCli(argv.slice(1));
     if (cmd === 'up' || cmd === 'node') {
       if (args.flags.has('help')) {
         console.log(`corral ${cmd} [flags]\n\n${flagHelp(cmd === 'up' ? UP_FLAGS : NODE_FLAGS)}`);
