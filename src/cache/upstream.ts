@@ -48,6 +48,11 @@ export function upstreamRequestHeaders(
   return out;
 }
 
+/** How a reused keep-alive socket that the other side had already closed fails. */
+function isStaleSocket(e: NodeJS.ErrnoException): boolean {
+  return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up';
+}
+
 export interface UpstreamHandle {
   abort(): void;
 }
@@ -112,40 +117,51 @@ export class Upstream implements Fetcher {
   ): UpstreamHandle {
     const mod = this.base.protocol === 'https:' ? https : http;
     let failed = false;
+    let current: http.ClientRequest | undefined;
     const fail = (err: Error) => {
       if (failed) return;
       failed = true;
       onError(err);
     };
-    const req = mod.request({
-      protocol: this.base.protocol,
-      hostname: this.base.hostname,
-      port: this.base.port,
-      method,
-      path: this.pathFor(path),
-      headers:
-        this.#auth === undefined
-          ? { ...headers, host: this.base.host }
-          : { ...headers, host: this.base.host, authorization: this.#auth },
-      agent: this.#agent,
-    });
-    req.setTimeout(this.#timeoutMs, () => {
-      req.destroy(
-        new CorralError('UPSTREAM_TIMEOUT', `upstream idle ${this.#timeoutMs} ms`, { recoverable: true }),
-      );
-    });
-    req.on('error', (e) =>
-      fail(new CorralError('UPSTREAM_FAILED', e.message, { recoverable: true, cause: e })),
-    );
-    req.on('response', (res) => {
-      if (!failed) onResponse(res);
-      else res.destroy();
-    });
-    req.end();
+    const send = (retried: boolean) => {
+      const req = mod.request({
+        protocol: this.base.protocol,
+        hostname: this.base.hostname,
+        port: this.base.port,
+        method,
+        path: this.pathFor(path),
+        headers:
+          this.#auth === undefined
+            ? { ...headers, host: this.base.host }
+            : { ...headers, host: this.base.host, authorization: this.#auth },
+        agent: this.#agent,
+      });
+      current = req;
+      let answered = false;
+      req.setTimeout(this.#timeoutMs, () => {
+        req.destroy(
+          new CorralError('UPSTREAM_TIMEOUT', `upstream idle ${this.#timeoutMs} ms`, { recoverable: true }),
+        );
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // A kept-alive socket the upstream closed as we reused it (its keep-alive timeout raced
+        // our request; more likely the busier the machine): nothing was answered, so a GET is
+        // sent once more on a fresh connection instead of failing every viewer behind it.
+        if (!retried && !answered && !failed && req.reusedSocket && isStaleSocket(e)) return send(true);
+        fail(new CorralError('UPSTREAM_FAILED', e.message, { recoverable: true, cause: e }));
+      });
+      req.on('response', (res) => {
+        answered = true;
+        if (!failed) onResponse(res);
+        else res.destroy();
+      });
+      req.end();
+    };
+    send(false);
     return {
       abort: () => {
         failed = true;
-        req.destroy();
+        current?.destroy();
       },
     };
   }
