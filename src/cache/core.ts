@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { CacheConfig } from '../config/schema.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { inSwrWindow, isFresh, syntheticEntry, usableMs, varyKeyOf, type Entry } from './entry.js';
 import { Flight, type FlightDeps, type FlightOwner, type FlightSettings } from './flight.js';
@@ -25,6 +26,21 @@ export interface CoreSettings extends FlightSettings {
   readonly futureHoldFactor: number;
   /** Unknown names under a live folder that just answered 404: one upstream request per this. */
   readonly unknownPathIntervalMs?: number;
+}
+
+/** A node's core settings from its section of the one schema (`cache` or `shield`). */
+export function coreSettingsOf(c: CacheConfig): CoreSettings {
+  return {
+    name: c.name,
+    holdTimeoutMs: c.holdTimeoutMs,
+    maxAttempts: c.leaderAttempts,
+    maxObjectBytes: c.maxObjectBytes,
+    maxBytes: c.maxBytes,
+    futureMaxAhead: c.futureMaxAhead,
+    futureHoldFactor: c.futureHoldFactor,
+    unknownPathIntervalMs: c.unknownPathIntervalMs,
+    defaults: { staleIfErrorMs: c.staleIfErrorS * 1000, notFoundTtlMs: c.notFoundTtlMs },
+  };
 }
 
 /** Multi-worker mode (ClusterLink): who fetches a key for the whole node. */

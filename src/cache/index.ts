@@ -10,7 +10,7 @@ import { serveMetrics, type Registry } from '../metrics/registry.js';
 import { realClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { HttpAnswerer } from './answer.js';
-import { CacheCore, MAX_HOPS } from './core.js';
+import { CacheCore, coreSettingsOf, MAX_HOPS } from './core.js';
 import { FailoverFetcher } from './failover.js';
 import { EdgeLoad } from './edge-load.js';
 import { LimitedFetcher } from './fetch-limit.js';
@@ -151,20 +151,13 @@ export class CacheNode {
       retryAfterS: d.retryAfterS,
       refused: () => this.#metrics.sessionsRefused.inc({ tier: this.name }),
     });
-    this.core = new CacheCore(
-      {
-        name: c.name,
-        holdTimeoutMs: c.holdTimeoutMs,
-        maxAttempts: c.leaderAttempts,
-        maxObjectBytes: c.maxObjectBytes,
-        maxBytes: c.maxBytes,
-        futureMaxAhead: c.futureMaxAhead,
-        futureHoldFactor: c.futureHoldFactor,
-        unknownPathIntervalMs: c.unknownPathIntervalMs,
-        defaults: { staleIfErrorMs: c.staleIfErrorS * 1000, notFoundTtlMs: c.notFoundTtlMs },
-      },
-      { clock: this.#clock, upstream: limited, answer: this.#answer, monitor, leases: opts.cluster },
-    );
+    this.core = new CacheCore(coreSettingsOf(c), {
+      clock: this.#clock,
+      upstream: limited,
+      answer: this.#answer,
+      monitor,
+      leases: opts.cluster,
+    });
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {

@@ -27,3 +27,18 @@ export function playlistStaleWhileRevalidateS(maxAgeS: number): number {
  * it lists, which are still fresh) instead of errors, and carry on when the upstream is back.
  */
 export const PLAYLIST_STALE_IF_ERROR_S = 30;
+
+/**
+ * How long a new live segment or part can still be asked for, in seconds: its time in the window
+ * (at least three target durations, RFC 8216 6.2.2) plus the availability time after it leaves,
+ * plus one target duration for the one being cut. Caches are told this as its max-age, so they
+ * drop it when the origin does, not when their byte budget runs out.
+ */
+export function mediaLifetimeS(
+  windowSegments: number,
+  targetDurationS: number,
+  availabilityS: number,
+): number {
+  const td = targetDurationS;
+  return Math.ceil(Math.max(windowSegments, 3) * td + td + availabilityS);
+}

@@ -1,4 +1,4 @@
-import { playlistLifetimeS } from '../hls/lifetime.js';
+import { mediaLifetimeS, playlistLifetimeS } from '../hls/lifetime.js';
 import type { PackageConfig } from '../config/schema.js';
 import type { MediaFrame } from '../media/types.js';
 import { writeInitSegment } from '../media/index.js';
@@ -425,15 +425,10 @@ export class Rendition {
     this.#pendingDiscontinuity = true;
   }
 
-  /**
-   * How long a new segment or part can still be asked for: its time in the window (at least three
-   * target durations, RFC 8216 6.2.2) plus the availability time after it leaves, plus one target
-   * duration for the one being cut. Caches drop it then, not when their byte budget runs out.
-   */
+  /** How long a new segment or part can still be asked for (hls/lifetime.ts). */
   #mediaLifetimeS(): number {
-    const td = this.#win.targetDurationS ?? 1;
     const c = this.#d.config;
-    return Math.ceil(Math.max(c.windowSegments, 3) * td + td + c.availabilityS);
+    return mediaLifetimeS(c.windowSegments, this.#win.targetDurationS ?? 1, c.availabilityS);
   }
 
   #pushPlaylist(): void {
