@@ -38,7 +38,14 @@ export async function transcoderKill(ctx: Ctx): Promise<Row> {
       figures: { load },
     };
   }
-  const c = await startCorral(ctx.procs, { args: ['--transcode', 'true'] });
+  // The attack source is 240p: the default ladder starts at 360p and would plan no rung (never
+  // upscale), so this ladder fits under it.
+  const c = await startCorral(ctx.procs, {
+    args: [
+      ...['--transcode', 'true'],
+      ...['--set', 'transcode.ladder=[{"height":180,"videoKbps":300},{"height":144,"videoKbps":150}]'],
+    ],
+  });
   let pub: Child | undefined;
   try {
     pub = publisher(ctx, `${c.rtmp}/live/atk`);
