@@ -11,6 +11,11 @@ export interface FetchLimitEvents {
   /** A fetch had to wait for a slot (it is queued), or was refused because the queue was full. */
   queued?: () => void;
   refused?: () => void;
+  /**
+   * Runs a refusal's callback after get() has returned (a microtask by default; the simulator
+   * passes its virtual clock's zero-delay timer so the refusal happens inside the simulation).
+   */
+  defer?: (fn: () => void) => void;
 }
 
 /**
@@ -88,7 +93,7 @@ export class LimitedFetcher implements Fetcher {
       });
       let cancelled = false;
       // Never call back before get() has returned: callers keep the handle it returns.
-      queueMicrotask(() => cancelled || onError(err));
+      (this.#events.defer ?? queueMicrotask)(() => cancelled || onError(err));
       return { abort: () => void (cancelled = true) };
     }
     this.#events.queued?.();

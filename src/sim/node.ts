@@ -103,6 +103,7 @@ export class SimNode implements SimServer {
       {
         queued: () => void this.fetchLimit.queued++,
         refused: () => void this.fetchLimit.refused++,
+        defer: (fn) => void opts.clock.setTimeout(fn, 0),
       },
     );
     this.core = new CacheCore(opts.settings, { clock: opts.clock, upstream: limited, answer, monitor });
