@@ -75,9 +75,7 @@ export function summarizeProfile(file: string, topN = 15, lastS?: number): Profi
   const share = (h: number) => Math.round((h / Math.max(1, total)) * 1000) / 10;
   return {
     samples: total,
-    byKind: [...byKind]
-      .sort((a, b) => b[1] - a[1])
-      .map(([kind, h]) => ({ kind, share: share(h) })),
+    byKind: [...byKind].sort((a, b) => b[1] - a[1]).map(([kind, h]) => ({ kind, share: share(h) })),
     top: [...byFn.values()]
       .sort((a, b) => b.hits - a.hits)
       .slice(0, topN)

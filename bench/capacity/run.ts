@@ -9,7 +9,7 @@
  * under a CPU quota (a cgroup v1 cpu group, CFS bandwidth: --quota cores per period) and viewers
  * per core = viewers sustained at the quota / the quota.
  *
- *   npx tsx bench/capacity/run.ts [--quota 0.1] [--max-minutes 10] [--start 200] [--ll-share 0]
+ *   npx tsx bench/capacity/run.ts [--quota 0.05] [--max-minutes 10] [--start 200] [--ll-share 0]
  *
  * Loopback only, bounded by a global deadline; every child, the temp dirs and the cgroups are
  * removed on the way out (also on failure and Ctrl-C). Results: a table on stdout and
@@ -38,7 +38,7 @@ import { runStep, type StepResult } from './step.js';
 const { values: flags } = parseArgs({
   options: {
     'max-minutes': { type: 'string', default: '10' },
-    quota: { type: 'string', default: '0.1' },
+    quota: { type: 'string', default: '0.05' },
     start: { type: 'string', default: '200' },
     'min-viewers': { type: 'string', default: '10' },
     'max-viewers': { type: 'string', default: '8000' },
@@ -62,7 +62,8 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: npx tsx bench/capacity/run.ts [flags]
   --max-minutes N   global deadline for the whole run (10)
-  --quota X         CPU quota per system under test, cores (0.1 = 1000 us per 10000 us period)
+  --quota X         CPU quota per system under test, cores (0.05: 1000 us per 20000 us period;
+                    the period is 10000 us unless the kernel's 1000 us minimum quota needs longer)
   --start N         first viewer count; doubled until a step fails, then bisected (200)
   --min-viewers N / --max-viewers N   bounds of the search (10 / 8000)
   --precision X     stop when smallest failure <= largest pass x (1 + X) (0.1)
@@ -98,9 +99,7 @@ const lagMaxMs = num(flags['lag-max-ms'], 'lag-max-ms', 1, 10_000);
 const size = /^\d+x\d+$/.test(flags.size ?? '') ? flags.size! : '320x180';
 const kbps = num(flags.kbps, 'kbps', 16, 20_000);
 const profileMode = ['auto', 'on', 'off'].includes(flags.profile ?? '') ? flags.profile! : 'auto';
-const SYSTEMS = (flags.systems ?? '')
-  .split(',')
-  .filter((s): s is System => s === 'corral' || s === 'nginx');
+const SYSTEMS = (flags.systems ?? '').split(',').filter((s): s is System => s === 'corral' || s === 'nginx');
 if (SYSTEMS.length === 0) {
   console.error('--systems: corral, nginx or both');
   process.exit(2);
@@ -213,6 +212,8 @@ interface Summary {
   boundBy: 'server' | 'generator' | 'untested';
   smallestFailure: number | null;
   viewersPerCore: number;
+  /** Max viewers / the CPU the server was measured to use at that step (schedstat). */
+  viewersPerCoreMeasured: number | null;
   at: StepResult | undefined;
 }
 
@@ -223,41 +224,45 @@ function summarize(s: SystemUnderTest): Summary {
     quotaCores: s.quota.effectiveCores,
     cfs: { periodUs: s.quota.periodUs, quotaUs: s.quota.quotaUs },
     maxViewers: s.search.lo,
-    boundBy:
-      s.search.hiBy === 'fail' ? 'server' : s.search.hiBy === 'generator' ? 'generator' : 'untested',
+    boundBy: s.search.hiBy === 'fail' ? 'server' : s.search.hiBy === 'generator' ? 'generator' : 'untested',
     smallestFailure: Number.isFinite(s.search.hi) ? s.search.hi : null,
     viewersPerCore: round(s.search.lo / s.quota.effectiveCores, 0),
+    viewersPerCoreMeasured: at?.serverCores ? round(s.search.lo / at.serverCores, 0) : null,
     at,
   };
 }
 
 function stepLine(r: StepResult): string {
   const seg = `seg p50/p99 ${r.segment.p50 ?? '-'}/${r.segment.p99 ?? '-'} ms`;
-  const srv = `server ${r.serverCores ?? '-'} cores, ${r.serverUsPerRequest ?? '-'} us/req, throttled ${r.throttledShare ?? '-'}`;
+  const srv = `server ${r.serverCores ?? '-'} cores (ticks ${r.serverCoresTicks ?? '-'}), ${r.serverUsPerRequest ?? '-'} us/req, throttled ${r.throttledShare ?? '-'}`;
   const gen = `gen busy ${Math.round(r.generator.busyMax * 100)} % lag p99 ${r.generator.lagP99MaxMs} ms`;
   const why = r.reasons.length > 0 ? ` (${r.reasons.join('; ')})` : '';
   return `  ${r.system.padEnd(6)} ${String(r.viewers).padStart(5)} viewers: ${r.verdict.toUpperCase()}${why}; ${r.steadyReqPerS} req/s, ${seg}, rebuffers ${r.rebuffers}; ${srv}; ${gen}; load ${r.load1Before}`;
 }
 
-function printTable(rows: Summary[], ratio: number | null): void {
+function printTable(rows: Summary[], ratio: number | null, ratioMeasured: number | null): void {
   console.log(
     `\nViewer capacity: ${llShare === 0 ? 'plain viewers' : `LL share ${llShare}`}, lowest rendition (--abr false), ${rampS} s ramp + ${steadyS} s steady per step; pass = 0 rebuffers, segment p99 < ${SEGMENT_P99_MS} ms, no failed request or viewer`,
   );
   console.log(
-    '| system | quota (cores) | max viewers | viewers per core | req/s at max | server CPU us/req | segment p50 / p99 ms | playlist p99 ms | smallest failure | load avg (1 min) |',
+    '| system | quota (cores) | max viewers | viewers per core (quota) | CPU used at max (cores) | viewers per core (CPU used) | req/s at max | server CPU us/req | segment p50 / p99 ms | playlist p99 ms | smallest failure | load avg (1 min) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const a = r.at;
     const bound =
-      r.boundBy === 'server' ? '' : r.boundBy === 'generator' ? ' (lower bound: generator)' : ' (lower bound)';
+      r.boundBy === 'server'
+        ? ''
+        : r.boundBy === 'generator'
+          ? ' (lower bound: generator)'
+          : ' (lower bound)';
     console.log(
-      `| ${r.system} | ${r.quotaCores} | ${r.maxViewers}${bound} | ${r.viewersPerCore} | ${a?.steadyReqPerS ?? '-'} | ${a?.serverUsPerRequest ?? '-'} | ${a?.segment.p50 ?? '-'} / ${a?.segment.p99 ?? '-'} | ${a?.playlist.p99 ?? '-'} | ${r.smallestFailure ?? '-'} | ${a ? `${a.load1Before} -> ${a.load1After}` : '-'} |`,
+      `| ${r.system} | ${r.quotaCores} | ${r.maxViewers}${bound} | ${r.viewersPerCore} | ${a?.serverCores ?? '-'} | ${r.viewersPerCoreMeasured ?? '-'} | ${a?.steadyReqPerS ?? '-'} | ${a?.serverUsPerRequest ?? '-'} | ${a?.segment.p50 ?? '-'} / ${a?.segment.p99 ?? '-'} | ${a?.playlist.p99 ?? '-'} | ${r.smallestFailure ?? '-'} | ${a ? `${a.load1Before} -> ${a.load1After}` : '-'} |`,
     );
   }
   if (ratio !== null) {
     console.log(
-      `\ncorral/nginx viewers per core: ${ratio}x (goal >= 1.00x: ${ratio >= 1 ? 'met' : 'NOT met'})`,
+      `\ncorral/nginx viewers per core: ${ratio}x by quota, ${ratioMeasured ?? '-'}x by CPU used (goal >= 1.00x: ${ratio >= 1 ? 'met' : 'NOT met'})`,
     );
   }
 }
@@ -286,7 +291,7 @@ async function profileEdge(
       steadyS: PROFILE_S,
       llShare,
       threads,
-      pids: [edge.child.pid],
+      root: edge.child.pid,
       quota,
       segmentP99Ms: SEGMENT_P99_MS,
       generatorBusyMax: busyMax,
@@ -335,7 +340,9 @@ void run(async () => {
   await until(
     'three segments at the origin',
     async () => {
-      const r = await fetch(`${corral.origin}/live/cap/src/index.m3u8`, { signal: AbortSignal.timeout(3000) });
+      const r = await fetch(`${corral.origin}/live/cap/src/index.m3u8`, {
+        signal: AbortSignal.timeout(3000),
+      });
       return r.ok && ((await r.text()).match(/#EXTINF/g)?.length ?? 0) >= 3 ? true : undefined;
     },
     60_000,
@@ -378,7 +385,7 @@ void run(async () => {
         steadyS,
         llShare,
         threads,
-        pids: s.pids(),
+        root: s.pids()[0]!,
         quota: s.quota,
         segmentP99Ms: SEGMENT_P99_MS,
         generatorBusyMax: busyMax,
@@ -397,7 +404,11 @@ void run(async () => {
   const c = rows.find((r) => r.system === 'corral');
   const g = rows.find((r) => r.system === 'nginx');
   const ratio = c && g && g.viewersPerCore > 0 ? round(c.viewersPerCore / g.viewersPerCore, 2) : null;
-  printTable(rows, ratio);
+  const ratioMeasured =
+    c?.viewersPerCoreMeasured && g?.viewersPerCoreMeasured
+      ? round(c.viewersPerCoreMeasured / g.viewersPerCoreMeasured, 2)
+      : null;
+  printTable(rows, ratio, ratioMeasured);
 
   let profile: Awaited<ReturnType<typeof profileEdge>>;
   const cs = systems.find((s) => s.name === 'corral');
@@ -414,7 +425,8 @@ void run(async () => {
         );
         console.log(`  ${stepLine(profile.step).trim()}`);
         console.log(`  by kind: ${profile.summary.byKind.map((k) => `${k.kind} ${k.share} %`).join(', ')}`);
-        for (const t of profile.summary.top) console.log(`  ${String(t.share).padStart(5)} %  ${t.fn}  ${t.where}`);
+        for (const t of profile.summary.top)
+          console.log(`  ${String(t.share).padStart(5)} %  ${t.fn}  ${t.where}`);
       }
     }
   }
@@ -457,6 +469,7 @@ void run(async () => {
     originCacheControl: originHeaders,
     results: rows,
     ratioCorralOverNginx: ratio,
+    ratioCorralOverNginxByCpuUsed: ratioMeasured,
     goalMet: ratio === null ? null : ratio >= 1,
     steps: systems.flatMap((s) => s.steps),
     profile: profile ? { viewers: profile.viewers, summary: profile.summary, step: profile.step } : null,

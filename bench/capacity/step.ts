@@ -10,7 +10,7 @@ import type { Report } from '../../src/loadgen/report.js';
 import type { CpuQuota } from '../lib/cgroup.js';
 import { CORRAL_BIN } from '../lib/corral.js';
 import { loadavg } from '../lib/loadavg.js';
-import { treeCpuSeconds } from '../lib/procfs.js';
+import { schedCpuSeconds, treeCpuSeconds } from '../lib/procfs.js';
 import { sleep, type Procs } from '../lib/procs.js';
 import { round } from '../latency/util.js';
 import type { Verdict } from './search.js';
@@ -26,8 +26,8 @@ export interface StepOptions {
   steadyS: number;
   llShare: number;
   threads: number;
-  /** The system's processes whose CPU time is read (roots; descendants are included). */
-  pids: number[];
+  /** The system's main process: its CPU time and its descendants' (nginx's workers) are read. */
+  root: number;
   quota: CpuQuota;
   /** Judging limits. */
   segmentP99Ms: number;
@@ -54,12 +54,19 @@ export interface StepResult {
   socketQueueP99Ms: number | null;
   rebuffers: number;
   viewersWithRebuffers: number;
+  /** Seconds into the step (from the first arrival) at which rebuffers happened, and how many. */
+  rebuffersAt: Array<[number, number]>;
   failedRequests: number;
   errors: Record<string, number>;
   viewersFailed: number;
   startedPlaying: number;
-  /** Server CPU over the steady window: cores used, and CPU microseconds per request. */
+  /**
+   * Server CPU over the steady window: cores used by the scheduler's account (schedstat: what the
+   * quota is charged against) and by utime+stime (tick-sampled), and scheduler CPU microseconds
+   * per request.
+   */
   serverCores: number | null;
+  serverCoresTicks: number | null;
   serverUsPerRequest: number | null;
   /** Share of CFS periods in the steady window in which the quota ran out. */
   throttledShare: number | null;
@@ -68,7 +75,18 @@ export interface StepResult {
   edgeResults: Record<string, number>;
 }
 
-const cpuOf = (pids: number[]) => pids.reduce((t, p) => t + (treeCpuSeconds(p) || 0), 0);
+/** Scheduler-accounted CPU (what the quota charges) and tick-sampled utime+stime, seconds. */
+const cpuOf = (root: number) => ({ sched: schedCpuSeconds(root), ticks: treeCpuSeconds(root) });
+
+function rebuffersAt(r: Report): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let last = 0;
+  for (const row of r.series) {
+    if (row.rebuffers > last) out.push([row.t, row.rebuffers - last]);
+    last = row.rebuffers;
+  }
+  return out.slice(0, 30);
+}
 
 export async function runStep(o: StepOptions): Promise<StepResult> {
   const load1Before = loadavg()[0]!;
@@ -88,12 +106,12 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   // its first per-second row would be due plus the ramp, approximately; the report's own rows
   // give the request rate exactly.
   const t0 = performance.now();
-  let a: { cpu: number; stat: ReturnType<CpuQuota['stat']>; t: number } | undefined;
+  let a: { cpu: ReturnType<typeof cpuOf>; stat: ReturnType<CpuQuota['stat']>; t: number } | undefined;
   let b: typeof a;
   while (o.procs.running(child)) {
     const el = (performance.now() - t0) / 1000;
-    if (a === undefined && el >= o.rampS + 1.5) a = { cpu: cpuOf(o.pids), stat: o.quota.stat(), t: el };
-    if (b === undefined && el >= durationS + 0.5) b = { cpu: cpuOf(o.pids), stat: o.quota.stat(), t: el };
+    if (a === undefined && el >= o.rampS + 1.5) a = { cpu: cpuOf(o.root), stat: o.quota.stat(), t: el };
+    if (b === undefined && el >= durationS + 0.5) b = { cpu: cpuOf(o.root), stat: o.quota.stat(), t: el };
     await sleep(100);
   }
   const code = await child.exited;
@@ -106,10 +124,12 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   const steadyReqPerS =
     steadyRows.length > 0 ? steadyRows.reduce((t, r) => t + r.requestsPerS, 0) / steadyRows.length : 0;
   let serverCores: number | null = null;
+  let serverCoresTicks: number | null = null;
   let serverUsPerRequest: number | null = null;
   let throttledShare: number | null = null;
   if (a && b && b.t > a.t) {
-    serverCores = (b.cpu - a.cpu) / (b.t - a.t);
+    serverCores = (b.cpu.sched - a.cpu.sched) / (b.t - a.t);
+    serverCoresTicks = (b.cpu.ticks - a.cpu.ticks) / (b.t - a.t);
     if (steadyReqPerS > 0) serverUsPerRequest = (serverCores / steadyReqPerS) * 1e6;
     const periods = b.stat.periods - a.stat.periods;
     throttledShare = periods > 0 ? (b.stat.throttled - a.stat.throttled) / periods : null;
@@ -156,12 +176,14 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     playlist: { p50: report.latencyMs.playlist.p50, p99: report.latencyMs.playlist.p99 },
     socketQueueP99Ms: report.latencyMs.socketQueue.p99,
     rebuffers: report.playback.rebuffers,
+    rebuffersAt: rebuffersAt(report),
     viewersWithRebuffers: report.playback.viewersWithRebuffers,
     failedRequests,
     errors: report.requests.errors,
     viewersFailed: report.viewers.failed,
     startedPlaying: report.viewers.startedPlaying,
     serverCores: serverCores === null ? null : round(serverCores, 3),
+    serverCoresTicks: serverCoresTicks === null ? null : round(serverCoresTicks, 3),
     serverUsPerRequest: serverUsPerRequest === null ? null : round(serverUsPerRequest, 1),
     throttledShare: throttledShare === null ? null : round(throttledShare, 2),
     generator,
