@@ -418,7 +418,11 @@ void run(async () => {
       console.log('\nno time left for the profile of the corral edge');
     } else {
       await cs.stop(); // its quota group is reused by the profiled edge
-      profile = await profileEdge(corral.origin, path, cs.search.lo, cs.quota, procs);
+      try {
+        profile = await profileEdge(corral.origin, path, cs.search.lo, cs.quota, procs);
+      } catch (e) {
+        console.log(`\nthe profile of the corral edge failed: ${(e as Error).message}`);
+      }
       if (profile) {
         console.log(
           `\ncorral edge profile (node --cpu-prof, ${profile.viewers} viewers, ${PROFILE_S} s steady, same quota; ${profile.summary.samples} non-idle samples):`,
