@@ -114,3 +114,31 @@ export function rssBytes(pid: number): number {
     return NaN;
   }
 }
+
+/**
+ * On-CPU time of a process and its descendants, seconds, from the scheduler's own accounting
+ * (/proc/PID/task/TID/schedstat, first field: nanoseconds run, per thread): exact, unlike the
+ * tick-sampled utime/stime, and the figure a cgroup's CPU quota is charged against. Threads that
+ * already exited are not counted. NaN when `root` is gone.
+ */
+export function schedCpuSeconds(root: number): number {
+  let total = 0;
+  let any = false;
+  for (const pid of [root, ...descendantsOf(root)]) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // gone
+    }
+    for (const tid of tids) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+        any = true;
+      } catch {
+        // thread exited between listing and reading
+      }
+    }
+  }
+  return any ? total : NaN;
+}
