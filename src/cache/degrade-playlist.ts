@@ -3,7 +3,9 @@ import {
   renderPlaylist,
   type MediaPlaylist,
   type MultivariantPlaylist,
+  type Playlist,
 } from '../hls/index.js';
+import { scaleLifetimes } from '../http/cache-control.js';
 import { headerString } from '../http/fields.js';
 import { SharedBody } from './body.js';
 import type { DegradeStep } from './degrade.js';
@@ -11,22 +13,28 @@ import type { Entry } from './entry.js';
 
 export type PlaylistKind = 'multivariant' | 'media' | 'other';
 
-/** What each cached version looks like once per step: a version is parsed and rendered once. */
-const memo = new WeakMap<Entry, { kind: PlaylistKind; byStep: Map<DegradeStep, Entry> }>();
-
-function textOf(e: Entry): string | undefined {
-  if (e.status !== 200 || !e.body.complete) return undefined;
-  const ct = (headerString(e.headers['content-type'] as string | string[] | undefined) ?? '').toLowerCase();
-  return ct.includes('mpegurl') ? e.body.concat().toString('utf8') : undefined;
+interface Memo {
+  /** The cached version, parsed once (undefined: not a whole playlist, or one that does not parse). */
+  playlist: Playlist | undefined;
+  byStep: Map<DegradeStep, Entry>;
 }
 
-function memoOf(e: Entry): { kind: PlaylistKind; byStep: Map<DegradeStep, Entry> } {
+/** Each cached version is parsed once, and rewritten once per step, while the edge degrades. */
+const memo = new WeakMap<Entry, Memo>();
+
+function memoOf(e: Entry): Memo {
   let m = memo.get(e);
   if (m === undefined) {
-    const text = textOf(e);
-    const kind: PlaylistKind =
-      text === undefined ? 'other' : text.includes('#EXT-X-STREAM-INF') ? 'multivariant' : 'media';
-    m = { kind, byStep: new Map() };
+    let playlist: Playlist | undefined;
+    const ct = (headerString(e.headers['content-type'] as string | string[] | undefined) ?? '').toLowerCase();
+    if (e.status === 200 && e.body.complete && ct.includes('mpegurl')) {
+      try {
+        playlist = parsePlaylist(e.body.concat().toString('utf8'));
+      } catch {
+        playlist = undefined; // served as it came
+      }
+    }
+    m = { playlist, byStep: new Map() };
     memo.set(e, m);
   }
   return m;
@@ -34,7 +42,7 @@ function memoOf(e: Entry): { kind: PlaylistKind; byStep: Map<DegradeStep, Entry>
 
 /** A whole 200 playlist answer: multivariant or media; anything else is 'other'. */
 export function playlistKind(e: Entry): PlaylistKind {
-  return memoOf(e).kind;
+  return memoOf(e).playlist?.kind ?? 'other';
 }
 
 /**
@@ -66,14 +74,6 @@ export function withLongerHoldBack(p: MediaPlaylist): MediaPlaylist {
   };
 }
 
-/** max-age and stale-while-revalidate doubled: a client re-asks half as often. */
-export function longerLifetime(cacheControl: string): string {
-  return cacheControl.replace(
-    /\b(max-age|stale-while-revalidate)=(\d+)/g,
-    (_m, k: string, v: string) => `${k}=${Math.max(1, Number(v)) * 2}`,
-  );
-}
-
 /**
  * The answer a viewer gets at `step` (see DegradeStep): multivariant playlists lose their top
  * rung(s) from step 1; media playlists get the longer hold-back and lifetime from step 2. The
@@ -82,26 +82,21 @@ export function longerLifetime(cacheControl: string): string {
 export function degraded(e: Entry, step: DegradeStep, dropRungs: number): Entry {
   if (step === 0) return e;
   const m = memoOf(e);
-  if (m.kind === 'other' || (m.kind === 'media' && step < 2)) return e;
+  const p = m.playlist;
+  if (p === undefined || (p.kind === 'media' && step < 2)) return e;
   const done = m.byStep.get(step);
   if (done !== undefined) return done;
+  const changed = p.kind === 'multivariant' ? withoutTopRungs(p, dropRungs) : withLongerHoldBack(p);
   let out = e;
-  try {
-    const p = parsePlaylist(e.body.concat().toString('utf8'));
-    const changed =
-      p.kind === 'multivariant' ? withoutTopRungs(p, dropRungs) : step >= 2 ? withLongerHoldBack(p) : p;
-    if (changed !== p) {
-      const headers = { ...e.headers };
-      // Another representation: the upstream's validators no longer describe these bytes.
-      delete headers.etag;
-      delete headers['last-modified'];
-      const cc = headerString(headers['cache-control'] as string | string[] | undefined);
-      if (step >= 2 && cc !== undefined) headers['cache-control'] = longerLifetime(cc);
-      const body = SharedBody.of(Buffer.from(renderPlaylist(changed)));
-      out = { ...e, headers, body, etag: undefined, lastModified: undefined };
-    }
-  } catch {
-    out = e;
+  if (changed !== p) {
+    const headers = { ...e.headers };
+    // Another representation: the upstream's validators no longer describe these bytes.
+    delete headers.etag;
+    delete headers['last-modified'];
+    const cc = headerString(headers['cache-control'] as string | string[] | undefined);
+    if (step >= 2 && cc !== undefined) headers['cache-control'] = scaleLifetimes(cc, 2);
+    const body = SharedBody.of(Buffer.from(renderPlaylist(changed)));
+    out = { ...e, headers, body, etag: undefined, lastModified: undefined };
   }
   m.byStep.set(step, out);
   return out;

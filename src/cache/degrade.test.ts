@@ -6,16 +6,11 @@ import {
   type MediaPlaylist,
   type MultivariantPlaylist,
 } from '../hls/index.js';
+import { scaleLifetimes } from '../http/cache-control.js';
 import { FakeClock } from '../util/fake-clock.js';
 import { SharedBody } from './body.js';
 import { LoadGovernor, type LoadLimits, type StepChange } from './degrade.js';
-import {
-  degraded,
-  longerLifetime,
-  playlistKind,
-  withLongerHoldBack,
-  withoutTopRungs,
-} from './degrade-playlist.js';
+import { degraded, playlistKind, withLongerHoldBack, withoutTopRungs } from './degrade-playlist.js';
 import { createEntry } from './entry.js';
 
 const LIMITS: LoadLimits = {
@@ -148,7 +143,7 @@ describe('degraded playlists', () => {
       /#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1\.200,HOLD-BACK=6\.000/,
     );
     assert.equal(
-      longerLifetime('public, max-age=1, stale-while-revalidate=1'),
+      scaleLifetimes('public, max-age=1, stale-while-revalidate=1', 2),
       'public, max-age=2, stale-while-revalidate=2',
     );
   });

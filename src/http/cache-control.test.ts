@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCacheControl, type Directives } from './cache-control.js';
+import { parseCacheControl, scaleLifetimes, type Directives } from './cache-control.js';
 
 const none: Directives = {
   noStore: false,
@@ -44,5 +44,19 @@ describe('parseCacheControl (RFC 9111 5.2.2)', () => {
   ];
   for (const [name, header, want] of cases) {
     it(name, () => assert.deepEqual(parseCacheControl(header), { ...none, ...want }));
+  }
+});
+
+describe('scaleLifetimes', () => {
+  const cases: Array<[string, number, string]> = [
+    ['public, max-age=1, stale-while-revalidate=1', 2, 'public, max-age=2, stale-while-revalidate=2'],
+    ['max-age=3,s-maxage=4, stale-if-error=30', 2, 'max-age=6,s-maxage=8, stale-if-error=30'],
+    ['Max-Age = 5, immutable', 3, 'Max-Age = 15, immutable'],
+    ['max-age=0', 2, 'max-age=0'],
+    ['no-cache', 2, 'no-cache'],
+    ['private="x-max-age=3"', 2, 'private="x-max-age=3"'],
+  ];
+  for (const [input, factor, want] of cases) {
+    it(`${input} x${factor}`, () => assert.equal(scaleLifetimes(input, factor), want));
   }
 });
