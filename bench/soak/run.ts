@@ -79,6 +79,8 @@ interface Sample {
   degradeLevel: number | null;
   speedMin: number | null;
   load1: number;
+  /** corral's V8 heap (used, total) and external memory, MB, from its default metrics. */
+  heapMb: { used: number; total: number; external: number } | null;
 }
 
 interface Growth {
@@ -214,6 +216,7 @@ void run(async () => {
     const storeMb: Record<string, number> = {};
     let degradeLevel: number | null = null;
     let speedMin: number | null = null;
+    let heapMb: Sample['heapMb'] = null;
     // A scrape that times out under load is a gap in the series, not a failure of the run; the
     // two are read separately so a busy edge does not hide the origin's figures.
     try {
@@ -223,6 +226,12 @@ void run(async () => {
       const speeds = m.filter(([n]) => n === 'corral_transcode_speed').map(([, , v]) => v);
       speedMin = speeds.length > 0 ? round(Math.min(...speeds), 3) : null;
       degradeMax = Math.max(degradeMax, degradeLevel);
+      const mb = (n: string) => round(sum(m, n) / 2 ** 20, 1);
+      heapMb = {
+        used: mb('nodejs_heap_size_used_bytes'),
+        total: mb('nodejs_heap_size_total_bytes'),
+        external: mb('nodejs_external_memory_bytes'),
+      };
     } catch {
       // see above
     }
@@ -239,10 +248,10 @@ void run(async () => {
       if (samples.length === 0) cpu0 = cpu1;
       else cpuSpanS = t - samples[0]!.t;
     }
-    samples.push({ t: round(t, 1), rss, storeMb, degradeLevel, speedMin, load1: loadavg()[0]! });
+    samples.push({ t: round(t, 1), rss, storeMb, degradeLevel, speedMin, load1: loadavg()[0]!, heapMb });
     const lg = rss.loadgen === undefined ? '-' : `${round(rss.loadgen / 2 ** 20, 0)} MB`;
     console.log(
-      `  t=${Math.round(t)} s corral ${round((rss.corral ?? 0) / 2 ** 20, 0)} MB (stores ${JSON.stringify(storeMb)}), loadgen ${lg}, degrade ${degradeLevel ?? '-'}, speed min ${speedMin ?? '-'}, load ${loadavg()[0]}`,
+      `  t=${Math.round(t)} s corral ${round((rss.corral ?? 0) / 2 ** 20, 0)} MB (heap ${heapMb?.used ?? '-'}/${heapMb?.total ?? '-'}, external ${heapMb?.external ?? '-'}; stores ${JSON.stringify(storeMb)}), loadgen ${lg}, degrade ${degradeLevel ?? '-'}, speed min ${speedMin ?? '-'}, load ${loadavg()[0]}`,
     );
     for (const ch of [corral.child, caster]) {
       if (!procs.running(ch)) throw new Error(`${ch.name} died:\n${ch.tail.join('\n')}`);
@@ -292,6 +301,13 @@ void run(async () => {
       `| ${r.process} | ${r.samples} | ${r.startMb} | ${r.endMb} | ${r.maxMb} | ${r.growthPct} % | ${r.trendPct} % | ${r.growthPct < 5 ? 'met' : 'MISSED'} |`,
     );
   }
+  // The JS heap's lows (just after major collections) in each third after the warm-up: live
+  // memory, which a leak raises third after third, unlike RSS's swings with the GC cycle.
+  const heapUsed = samples.filter((x) => x.t >= warmupS && x.heapMb !== null).map((x) => x.heapMb!.used);
+  const third = Math.ceil(heapUsed.length / 3);
+  const lows = [0, 1, 2].map((i) => Math.min(...heapUsed.slice(i * third, (i + 1) * third)));
+  if (heapUsed.length >= 3)
+    console.log(`\ncorral JS heap used, lowest in each third after the warm-up: ${lows.join(', ')} MB`);
   console.log('\n| figure | value |\n|---|---|');
   for (const [k, v] of Object.entries(figures)) console.log(`| ${k} | ${JSON.stringify(v)} |`);
   console.log(`\nload average (1/5/15 min): start ${loadStart.join(' ')}, end ${loadEnd.join(' ')}`);
@@ -314,6 +330,7 @@ void run(async () => {
     },
     load: { start: loadStart, end: loadEnd },
     growth: g,
+    heapLowsMb: lows,
     figures,
     samples,
     loadtest: { ...report, series: undefined },
