@@ -8,7 +8,6 @@ import {
 } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { CorralError } from '../util/errors.js';
 import { FakeClock } from '../util/fake-clock.js';
 import { CacheCore, type CoreSettings } from './core.js';
 import type { Entry } from './entry.js';
@@ -22,7 +21,6 @@ interface Sent {
   headers: OutgoingHttpHeaders;
   aborted: boolean;
   respond(status: number, headers: IncomingHttpHeaders, body?: string): void;
-  fail(err: Error): void;
 }
 
 /** The cache's Fetcher over memory: nothing is answered until the test calls respond(). */
@@ -34,15 +32,12 @@ class MemoryOrigin implements Fetcher {
     path: string,
     headers: OutgoingHttpHeaders,
     onResponse: (res: IncomingMessage) => void,
-    onError: (err: Error) => void,
+    _onError: (err: Error) => void,
   ): UpstreamHandle {
     const s: Sent = {
       path,
       headers,
       aborted: false,
-      fail(err) {
-        if (!s.aborted) onError(err);
-      },
       respond(status, h, body = '') {
         if (s.aborted) return;
         const m = new IncomingMessage(new Socket());
@@ -272,25 +267,5 @@ describe('CacheCore on a fake clock with an in-memory origin', () => {
     origin.sent[2]!.respond(200, { 'cache-control': 'max-age=1' }, 'v2');
     await bodyFlows();
     assert.equal(core.store.get('/live/a.m3u8')!.body.concat().toString(), 'v2', 'the store was refreshed');
-  });
-
-  it('a reset connection is tried once more for everyone coalesced; a refusal is not', async () => {
-    const { origin, answer, ask } = setup();
-    const reset = () =>
-      new CorralError('UPSTREAM_FAILED', 'socket hang up', {
-        recoverable: true,
-        cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
-      });
-    const crowd = ask('/live/part-1-0.m4s', 100);
-    origin.sent[0]!.fail(reset());
-    assert.equal(origin.sent.length, 2, 'one more attempt, not one per viewer');
-    assert.equal(answer.of(crowd[0]!), undefined, 'nobody got the error');
-    origin.sent[1]!.respond(200, { 'cache-control': 'max-age=45' }, 'part');
-    await bodyFlows();
-    for (const w of crowd) assert.equal(answer.of(w)!.e.status, 200);
-    const refused = ask('/live/part-1-1.m4s', 3);
-    origin.sent[2]!.fail(new CorralError('UPSTREAM_FAILED', 'connect ECONNREFUSED', { recoverable: true }));
-    assert.equal(origin.sent.length, 3, 'a refusal is answered, not retried');
-    for (const w of refused) assert.equal(answer.of(w)!.e.status, 502);
   });
 });

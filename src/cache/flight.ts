@@ -6,13 +6,7 @@ import { SharedBody } from './body.js';
 import { createEntry, inSieWindow, refreshEntry, syntheticEntry, varyKeyOf, type Entry } from './entry.js';
 import type { CacheMonitor } from './monitor.js';
 import type { PolicyDefaults } from './policy.js';
-import {
-  isConnectionReset,
-  PEER_HOPS,
-  upstreamRequestHeaders,
-  type Fetcher,
-  type UpstreamHandle,
-} from './upstream.js';
+import { PEER_HOPS, upstreamRequestHeaders, type Fetcher, type UpstreamHandle } from './upstream.js';
 import type { Answerer, CacheResult, Waiter } from './waiter.js';
 
 /** Times a flight asks for a new owner after its owner worker failed (it may die repeatedly). */
@@ -231,16 +225,6 @@ export class Flight {
       this.#releads++;
       this.#deps.monitor.log('owner worker failed; asking for the lease again', { url: this.url });
       return this.#deps.owner.relead(this);
-    }
-    // One reset connection would otherwise be one shared error for everyone coalesced on this
-    // object (a thousand LL viewers on a part): the hand-off attempt it has not used goes out at
-    // once. Only for a reset: a refusal, garbage or a timeout would fail (or wait) again.
-    if (this.#source === undefined && this.#launched < this.#settings.maxAttempts && isConnectionReset(err)) {
-      this.#deps.monitor.log('upstream fetch failed; one more attempt', {
-        url: this.url,
-        err: describeError(err),
-      });
-      return this.#attempt();
     }
     this.#decide(undefined);
     this.#deps.monitor.log('upstream fetch failed', { url: this.url, err: describeError(err) });

@@ -53,12 +53,6 @@ function isStaleSocket(e: NodeJS.ErrnoException): boolean {
   return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up';
 }
 
-/** An upstream fetch that failed because its connection was reset (transient), not refused or garbled. */
-export function isConnectionReset(err: Error): boolean {
-  const cause = (err as { cause?: unknown }).cause;
-  return cause instanceof Error && isStaleSocket(cause as NodeJS.ErrnoException);
-}
-
 export interface UpstreamHandle {
   abort(): void;
 }
