@@ -1,10 +1,9 @@
-import type http from 'node:http';
-import type { FetchResult, Target } from './fetch.js';
-import { httpGet } from './fetch.js';
+import type { FetchResult } from './fetch.js';
 import { record } from './histogram.js';
 import type { PlaylistReader } from './playlists.js';
 import type { Scheduler } from './scheduler.js';
 import type { Kind, Tally } from './tally.js';
+import type { WirePool } from './wire.js';
 
 /** What every viewer of one worker shares: the socket pool, the clock, the counters. */
 export class WorkerContext {
@@ -15,8 +14,7 @@ export class WorkerContext {
   readonly objects = new Set<string>();
 
   constructor(
-    readonly agent: http.Agent,
-    readonly target: Target,
+    readonly pool: WirePool,
     readonly sched: Scheduler,
     readonly tally: Tally,
     readonly reader: PlaylistReader,
@@ -24,7 +22,7 @@ export class WorkerContext {
 
   async get(kind: Kind, path: string): Promise<FetchResult> {
     const keepText = kind === 'multivariant' || kind === 'playlist' || kind === 'blocking';
-    const r = await httpGet(this.agent, this.target, path, keepText);
+    const r = await this.pool.get(path, keepText);
     if (this.stopped) return r;
     const t = this.tally;
     t.requests[kind]++;

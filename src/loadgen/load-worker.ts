@@ -1,6 +1,5 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { WorkerContext } from './context.js';
-import { newAgent } from './fetch.js';
 import { PlaylistReader } from './playlists.js';
 import { arrivalOffsetMs, isLowLatency, type ProfileName } from './profile.js';
 import { Scheduler } from './scheduler.js';
@@ -8,6 +7,7 @@ import { threadCpuS } from './thread-cpu.js';
 import type { FromWorker, Snapshot } from './snapshot.js';
 import { newTally } from './tally.js';
 import { Viewer, type ViewerPhase } from './viewer.js';
+import { WirePool } from './wire.js';
 
 export interface WorkerSpec {
   worker: number;
@@ -58,10 +58,8 @@ export class LoadWorker {
   constructor(spec: WorkerSpec, post: (m: FromWorker) => void) {
     this.#spec = spec;
     this.#post = post;
-    const agent = newAgent(spec.sockets);
     this.#ctx = new WorkerContext(
-      agent,
-      { host: spec.host, port: spec.port },
+      new WirePool({ host: spec.host, port: spec.port }, spec.sockets),
       new Scheduler(),
       newTally(),
       new PlaylistReader(),
@@ -92,7 +90,7 @@ export class LoadWorker {
     const ctx = this.#ctx;
     ctx.stopped = true;
     ctx.sched.stop();
-    ctx.agent.destroy();
+    ctx.pool.destroy();
     this.#lagAll.disable();
     this.#lagNow.disable();
     this.#post({
@@ -152,7 +150,7 @@ export class LoadWorker {
     const eluAll = performance.eventLoopUtilization(this.#elu0);
     const lagNow = this.#lagNow.count > 0 ? lagMs(this.#lagNow.percentile(99)) : 0;
     this.#lagNow.reset();
-    const sockets = Object.values(this.#ctx.agent.sockets).reduce((n, l) => n + (l?.length ?? 0), 0);
+    const sockets = this.#ctx.pool.sockets;
     const cpu = threadCpuS();
     return {
       worker: this.#spec.worker,

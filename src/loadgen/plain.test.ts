@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import { WirePool } from './wire.js';
 import { WorkerContext } from './context.js';
 import type { FetchResult } from './fetch.js';
 import { PlaylistReader } from './playlists.js';
@@ -52,7 +52,7 @@ const MULTIVARIANT = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=100000,RESOLUTION=320
 class ScriptedContext extends WorkerContext {
   readonly log: Array<[number, Kind, string]> = [];
   constructor(sched: Scheduler) {
-    super(new http.Agent(), { host: '127.0.0.1', port: 1 }, sched, newTally(), new PlaylistReader());
+    super(new WirePool({ host: '127.0.0.1', port: 1 }, 1), sched, newTally(), new PlaylistReader());
   }
 
   override get(kind: Kind, path: string): Promise<FetchResult> {
