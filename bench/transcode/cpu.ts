@@ -118,7 +118,7 @@ export async function measureCorral(
 > {
   const before = load();
   // The comparison needs the same ladder on both sides for the whole window. On a shared machine
-  // a load spike can make corral degrade (drop the 720p rung) mid-window, which would compare
+  // a load spike can make corral degrade (drop its top rung) mid-window, which would compare
   // two rungs against three; 1000 slow reports (500 s) keeps it from degrading while measured.
   // Degrading itself is exercised by the concurrency phase, with the default settings.
   const corral = await startCorral(procs, transcode, transcode ? ['transcode.slowReports=1000'] : []);

@@ -12,10 +12,10 @@ import { planLadder, type Rung } from '../../src/transcode/ladder.js';
 import { FFMPEG, SOURCE } from '../lib/media.js';
 import type { Procs } from '../lib/procs.js';
 
-/** What corral plans for the source with its default configuration (720p, 480p, 360p here). */
+/** What corral plans for the source with its default configuration (480p and 360p here: the passthrough is the 720p rendition). */
 export function defaultLadder(): { rungs: Rung[]; preset: string; args: string[]; outputFds: number[] } {
   const config = loadConfig().transcode;
-  const rungs = planLadder(SOURCE, config.ladder);
+  const rungs = planLadder(SOURCE, config.ladder, config.sourceHeightRung);
   const plan = buildFfmpegArgs({ config, rungs });
   return { rungs, preset: config.preset, args: plan.args, outputFds: plan.outputFds };
 }

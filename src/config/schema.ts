@@ -381,7 +381,7 @@ const ladderRungSchema = z.strictObject({
 export const transcodeSchema = z.strictObject({
   /** Off: passthrough (and audio-only) renditions only, no ffmpeg. */
   enabled: z.boolean().default(true),
-  /** Renditions, top first. A rung taller than the source is skipped: never upscale. */
+  /** Renditions, top first. A rung taller than the source is skipped: never upscale (and see sourceHeightRung). */
   ladder: z
     .array(ladderRungSchema)
     .min(1)
@@ -391,6 +391,12 @@ export const transcodeSchema = z.strictObject({
       { height: 480, videoKbps: 1200 },
       { height: 360, videoKbps: 700 },
     ]),
+  /**
+   * Also encode a rung at the source's own height. Off: the passthrough is that rendition, and
+   * a second x264 encode at the same size costs a whole rung of CPU that no viewer needs. On:
+   * a bitrate-capped copy for sources sent at far more than the rung's rate.
+   */
+  sourceHeightRung: z.boolean().default(false),
   /** libx264 runs anywhere; the others need the matching GPU and an ffmpeg built with them. */
   encoder: z.enum(['libx264', 'h264_nvenc', 'h264_vaapi', 'h264_qsv']).default('libx264'),
   /** x264 / QSV preset. veryfast keeps a 720p ladder at ~3x real time on 2 cores. */

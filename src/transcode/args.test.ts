@@ -5,7 +5,7 @@ import { buildFfmpegArgs, fasterPreset } from './args.js';
 import { DEFAULT_LADDER, planLadder } from './ladder.js';
 import { ProgressParser } from './progress.js';
 
-const rungs = planLadder({ width: 1280, height: 720 }, DEFAULT_LADDER);
+const rungs = planLadder({ width: 1280, height: 720 }, DEFAULT_LADDER, true);
 const cfg = (over: Partial<TranscodeConfig> = {}) => transcodeSchema.parse(over);
 
 /** The values following each occurrence of `flag`. */

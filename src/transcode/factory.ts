@@ -33,7 +33,7 @@ export function createTranscoderFactory(o: FactoryOptions) {
     hooks: SessionHooks,
     source: { width: number; height: number },
   ): Transcoder | undefined => {
-    const rungs = planLadder(source, o.config.ladder);
+    const rungs = planLadder(source, o.config.ladder, o.config.sourceHeightRung);
     if (rungs.length === 0) {
       o.logger.info({ stream: streamPath, source }, 'source below every rung: passthrough only');
       return undefined;

@@ -10,15 +10,26 @@ test('the schema default ladder is DEFAULT_LADDER', () => {
 });
 
 test('never upscale: rungs taller than the source are skipped', () => {
-  assert.deepEqual(names({ width: 1280, height: 720 }), ['720p', '480p', '360p']);
-  assert.deepEqual(names({ width: 1920, height: 1080 }), ['1080p', '720p', '480p', '360p']);
-  // Smaller than the smallest rung: passthrough only.
+  assert.deepEqual(names({ width: 1280, height: 720 }), ['480p', '360p']);
+  assert.deepEqual(names({ width: 1920, height: 1080 }), ['720p', '480p', '360p']);
+  assert.deepEqual(names({ width: 1280, height: 700 }), ['480p', '360p']);
+  // At or below the smallest rung: passthrough only.
+  assert.deepEqual(names({ width: 640, height: 360 }), []);
   assert.deepEqual(names({ width: 400, height: 224 }), []);
   assert.deepEqual(names({ width: 0, height: 0 }), []);
 });
 
+test("a rung at the source's height only when asked for: the passthrough already is that rendition", () => {
+  assert.equal(transcodeSchema.parse({}).sourceHeightRung, false);
+  const withCopy = (w: number, h: number) =>
+    planLadder({ width: w, height: h }, DEFAULT_LADDER, true).map((r) => r.name);
+  assert.deepEqual(withCopy(1280, 720), ['720p', '480p', '360p']);
+  assert.deepEqual(withCopy(1920, 1080), ['1080p', '720p', '480p', '360p']);
+  assert.deepEqual(withCopy(640, 360), ['360p']);
+});
+
 test('widths keep the source aspect ratio and are even', () => {
-  const r = planLadder({ width: 1280, height: 720 }, DEFAULT_LADDER);
+  const r = planLadder({ width: 1280, height: 720 }, DEFAULT_LADDER, true);
   assert.deepEqual(
     r.map((x) => [x.width, x.height, x.videoKbps]),
     [
@@ -29,7 +40,7 @@ test('widths keep the source aspect ratio and are even', () => {
   );
   // 4:3 and a portrait source.
   assert.deepEqual(
-    planLadder({ width: 640, height: 480 }, DEFAULT_LADDER).map((x) => [x.width, x.height]),
+    planLadder({ width: 640, height: 480 }, DEFAULT_LADDER, true).map((x) => [x.width, x.height]),
     [
       [640, 480],
       [480, 360],
@@ -41,11 +52,15 @@ test('widths keep the source aspect ratio and are even', () => {
 });
 
 test('configured ladders are sorted top first and de-duplicated', () => {
-  const r = planLadder({ width: 1920, height: 1080 }, [
-    { height: 360, videoKbps: 600 },
-    { height: 1080, videoKbps: 6000 },
-    { height: 360, videoKbps: 800 },
-  ]);
+  const r = planLadder(
+    { width: 1920, height: 1080 },
+    [
+      { height: 360, videoKbps: 600 },
+      { height: 1080, videoKbps: 6000 },
+      { height: 360, videoKbps: 800 },
+    ],
+    true,
+  );
   assert.deepEqual(
     r.map((x) => `${x.name}@${x.videoKbps}`),
     ['1080p@6000', '360p@600'],

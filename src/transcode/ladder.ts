@@ -26,15 +26,21 @@ function even(n: number): number {
 
 /**
  * The rungs this source gets: never upscale (a rung taller than the source is skipped; one of
- * the same height stays, as a bitrate-capped copy), widths keep the source's aspect ratio, sorted
- * top first, one rung per height. An empty result means passthrough only.
+ * the same height only with `sourceHeightRung`, as a bitrate-capped copy, since the passthrough
+ * already is that rendition), widths keep the source's aspect ratio, sorted top first, one rung
+ * per height. An empty result means passthrough only.
  */
-export function planLadder(source: { width: number; height: number }, rungs: LadderConfig): Rung[] {
+export function planLadder(
+  source: { width: number; height: number },
+  rungs: LadderConfig,
+  sourceHeightRung = false,
+): Rung[] {
   if (!(source.width > 0 && source.height > 0)) return [];
   const seen = new Set<number>();
+  const fits = (h: number) => h < source.height || (sourceHeightRung && h === source.height);
   return [...rungs]
     .sort((a, b) => b.height - a.height)
-    .filter((r) => r.height <= source.height && !seen.has(r.height) && seen.add(r.height))
+    .filter((r) => fits(r.height) && !seen.has(r.height) && seen.add(r.height))
     .map((r) => {
       const height = even(r.height);
       return {

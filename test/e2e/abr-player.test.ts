@@ -38,7 +38,7 @@ describe('hls.js switches renditions of the ladder', () => {
       'ladder',
       async () => {
         const r = await getText(`${t.viewer}/live/ladder/index.m3u8`);
-        return r.status === 200 && parseMultivariant(r.text).length === 5 ? true : undefined;
+        return r.status === 200 && parseMultivariant(r.text).length === 4 ? true : undefined;
       },
       40_000,
     );
@@ -102,7 +102,9 @@ describe('hls.js switches renditions of the ladder', () => {
     const final = await state(page);
     const t1 = await page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).currentTime);
     assert.equal(final.auto, true);
-    assert.ok(final.switches >= 2, `switches ${final.switches}`);
+    // 360p -> 720p is one switch; the first pick is another unless playback started at 360p.
+    const expected = (s0.level === low ? 0 : 1) + 1;
+    assert.ok(final.switches >= expected, `switches ${final.switches}, started at level ${s0.level}`);
     // Correctness, not speed: playback goes on after the hand-back (the timing is a benchmark's job).
     assert.ok(t1 - t0 > 1, `played ${t1 - t0}s in 6 s after handing back to auto`);
     await page.close();
@@ -121,7 +123,7 @@ describe('hls.js switches renditions of the ladder', () => {
     );
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
-    // 1.2 Mb/s: below both 720p renditions (~3 Mb/s), above 360p (~0.9 Mb/s).
+    // 1.2 Mb/s: below the 720p passthrough (~3 Mb/s), above 360p (~0.9 Mb/s).
     await cdp.send('Network.emulateNetworkConditions', {
       offline: false,
       latency: 20,

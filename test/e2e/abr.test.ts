@@ -14,7 +14,10 @@ async function videoStartMs(url: string): Promise<number> {
   return (v.baseMediaDecodeTime + v.samples[0]!.cts) / 90;
 }
 
-/** A 720p30 publish yields an aligned ladder: 720p/480p/360p + passthrough + audio-only. */
+/**
+ * A 720p30 publish yields an aligned ladder: the passthrough (the 720p rendition; no second 720p
+ * encode by default), 480p, 360p and audio-only.
+ */
 describe('adaptive bitrate ladder', () => {
   let t: TestServer;
   let broadcaster: ChildProcess;
@@ -31,12 +34,12 @@ describe('adaptive bitrate ladder', () => {
 
   it('lists the ladder capped at the source, passthrough first and audio-only last', async () => {
     const variants = await until(
-      'five variants',
+      'four variants',
       async () => {
         const r = await getText(`${t.viewer}/live/abr/index.m3u8`);
         if (r.status !== 200) return undefined;
         const v = parseMultivariant(r.text);
-        return v.length === 5 ? v : undefined;
+        return v.length === 4 ? v : undefined;
       },
       30_000,
     );
@@ -44,18 +47,18 @@ describe('adaptive bitrate ladder', () => {
       variants.map((v) => [v.uri, v.resolution]),
       [
         ['src/index.m3u8', '1280x720'],
-        ['720p/index.m3u8', '1280x720'],
         ['480p/index.m3u8', '854x480'],
         ['360p/index.m3u8', '640x360'],
         ['audio/index.m3u8', undefined],
       ],
     );
-    for (const v of variants.slice(1, 4)) {
+    assert.equal((await getText(`${t.viewer}/live/abr/720p/index.m3u8`)).status, 404, 'no 720p re-encode');
+    for (const v of variants.slice(1, 3)) {
       assert.ok(v.bandwidth > 100_000, `${v.uri} bandwidth ${v.bandwidth}`);
       assert.ok(v.averageBandwidth! > 0);
       assert.equal(v.codecs.length, 2);
     }
-    assert.ok(variants[3]!.bandwidth < variants[1]!.bandwidth, 'lower rung, lower bit rate');
+    assert.ok(variants[2]!.bandwidth < variants[1]!.bandwidth, 'lower rung, lower bit rate');
   });
 
   it('every rendition decodes at its resolution and segment N starts at the same time everywhere', async () => {
@@ -64,7 +67,7 @@ describe('adaptive bitrate ladder', () => {
       'aligned playlists',
       async () => {
         const out: Record<string, ReturnType<typeof parseMediaPlaylist>> = {};
-        for (const r of ['src', '720p', '480p', '360p']) {
+        for (const r of ['src', '480p', '360p']) {
           const res = await getText(`${t.viewer}/live/abr/${r}/index.m3u8`);
           if (res.status !== 200) return undefined;
           const p = parseMediaPlaylist(res.text);
@@ -77,7 +80,7 @@ describe('adaptive bitrate ladder', () => {
     );
     for (const [r, p] of Object.entries(lists)) assert.deepEqual(checkMediaPlaylist(p), [], r);
     const expected: Record<string, [number, number]> = {
-      '720p': [1280, 720],
+      src: [1280, 720],
       '480p': [854, 480],
       '360p': [640, 360],
     };
@@ -92,7 +95,7 @@ describe('adaptive bitrate ladder', () => {
     for (const r of Object.keys(lists)) {
       starts[r] = await videoStartMs(`${t.viewer}/live/abr/${r}/seg-${common}.m4s`);
     }
-    for (const r of ['720p', '480p', '360p']) {
+    for (const r of ['480p', '360p']) {
       assert.ok(
         Math.abs(starts[r]! - starts.src!) <= 34,
         `${r} seg-${common} at ${starts[r]} vs src ${starts.src}`,

@@ -94,7 +94,7 @@ function setup(over: Partial<TranscodeConfig> = {}, heights = [720, 480, 360], f
   const tx = new Transcoder({
     ffmpegPath,
     config,
-    rungs: planLadder({ width: 1280, height: 720 }, ladder),
+    rungs: planLadder({ width: 1280, height: 720 }, ladder, true),
     logger: silentLogger(),
     registry,
     streamPath: 'live/test',
