@@ -76,3 +76,19 @@ export function parseListen(v: string): { host?: string; port: number } {
   const host = m[1] ? m[1].replace(/^\[|\]$/g, '') : undefined;
   return host ? { host, port } : { port };
 }
+
+/** A numeric flag from parseArgs' map: `dflt` when absent, CONFIG_INVALID outside [min, max]. */
+export function numFlag(
+  flags: Map<string, string>,
+  name: string,
+  dflt: number,
+  min: number,
+  max: number,
+): number {
+  const raw = flags.get(name);
+  const v = raw === undefined ? dflt : Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) {
+    throw new CorralError('CONFIG_INVALID', `--${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  }
+  return v;
+}

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs, type FlagSpec } from './args.js';
+import { numFlag as num, parseArgs, type FlagSpec } from './args.js';
 import { flagHelp } from './flags.js';
 import { CorralError } from '../util/errors.js';
 import {
@@ -33,15 +33,6 @@ export const LOADTEST_FLAGS: Record<string, FlagSpec> = {
   from: { help: 'render a saved --json report (with --html/--png) instead of running a test' },
   metrics: { help: 'a Prometheus /metrics URL to scrape before and after (repeatable)' },
 };
-
-function num(flags: Map<string, string>, name: string, dflt: number, min: number, max: number): number {
-  const raw = flags.get(name);
-  const v = raw === undefined ? dflt : Number(raw);
-  if (!Number.isFinite(v) || v < min || v > max) {
-    throw new CorralError('CONFIG_INVALID', `--${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  }
-  return v;
-}
 
 /** Every value of a repeatable flag (parseArgs keeps only the last). */
 function repeated(argv: string[], name: string): string[] {

@@ -4,7 +4,7 @@ import { defaultOptions, PROFILES, renderSimHtml, resultJson, simulate, summaryT
 import type { ProfileName, SimTopology } from '../sim/index.js';
 import { loadTopology } from '../topology/load.js';
 import { CorralError } from '../util/errors.js';
-import { parseArgs, type FlagSpec } from './args.js';
+import { numFlag as num, parseArgs, type FlagSpec } from './args.js';
 import { flagHelp } from './flags.js';
 
 export const SIMULATE_FLAGS: Record<string, FlagSpec> = {
@@ -24,15 +24,6 @@ export const SIMULATE_FLAGS: Record<string, FlagSpec> = {
   json: { help: 'write the full result as JSON to this file (byte-identical for the same flags)' },
   html: { help: 'write the result as one self-contained HTML page with charts to this file' },
 };
-
-function num(flags: Map<string, string>, name: string, dflt: number, min: number, max: number): number {
-  const raw = flags.get(name);
-  const v = raw === undefined ? dflt : Number(raw);
-  if (!Number.isFinite(v) || v < min || v > max) {
-    throw new CorralError('CONFIG_INVALID', `--${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  }
-  return v;
-}
 
 function fileFlag(flags: Map<string, string>, name: string): string | undefined {
   const v = flags.get(name);
