@@ -227,8 +227,14 @@ export class Flight {
       return this.#deps.owner.relead(this);
     }
     this.#decide(undefined);
-    this.#deps.monitor.log('upstream fetch failed', { url: this.url, err: describeError(err) });
     const fallback = this.#errorFallback(true);
+    this.#deps.monitor.log(
+      fallback === undefined
+        ? 'upstream fetch failed: everyone waiting gets an error'
+        : 'upstream fetch failed: stale copy served',
+      { url: this.url, err: describeError(err), attempts: this.#launched, waiting: this.#waiters.size },
+      fallback === undefined ? 'warn' : 'debug',
+    );
     if (fallback !== undefined) return this.#release(fallback, 'STALE');
     // One shared error answer for everyone parked, kept at most 1 s so a dead origin is not
     // hammered by one fetch per arriving request. A tier at its own fetch cap says so (503 with

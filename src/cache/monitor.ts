@@ -8,7 +8,8 @@ export interface CacheMonitor {
   /** Requests parked on a flight or a live hold, as a running delta. */
   parked(delta: number): void;
   holdOutcome(outcome: 'appeared' | 'timeout'): void;
-  log(msg: string, fields: Record<string, unknown>): void;
+  /** Debug by default; 'warn' for what viewers saw (an error answer shared by everyone waiting). */
+  log(msg: string, fields: Record<string, unknown>, level?: 'debug' | 'warn'): void;
 }
 
 /** The monitor of one node: its Prometheus series (labelled with its tier) and its logger. */
@@ -18,6 +19,6 @@ export function nodeMonitor(metrics: CacheMetrics, tier: string, log: Logger): C
     upstreamStatus: (status) => metrics.upstreamFetches.inc({ tier, status }),
     parked: (delta) => metrics.waiters.inc(labels, delta),
     holdOutcome: (outcome) => metrics.holds.inc({ tier, outcome }),
-    log: (msg, fields) => log.debug(fields, msg),
+    log: (msg, fields, level = 'debug') => log[level]({ tier, ...fields }, msg),
   };
 }

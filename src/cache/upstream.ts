@@ -85,6 +85,7 @@ export interface UpstreamTrust {
 export class Upstream implements Fetcher {
   readonly base: URL;
   readonly #agent: http.Agent;
+  readonly #spare: http.Agent;
   readonly #timeoutMs: number;
   readonly #auth: string | undefined;
 
@@ -99,6 +100,13 @@ export class Upstream implements Fetcher {
         ? new https.Agent({ ...opts, ...(trust.ca === undefined ? {} : { ca: trust.ca }) })
         : new http.Agent(opts);
     this.#timeoutMs = timeoutMs;
+    // Retries get a new connection each (no keep-alive): they are rare, and must not meet a
+    // pooled socket that went stale at the same moment as the first.
+    const spare = { maxSockets: maxSockets, keepAlive: false };
+    this.#spare =
+      this.base.protocol === 'https:'
+        ? new https.Agent({ ...spare, ...(trust.ca === undefined ? {} : { ca: trust.ca }) })
+        : new http.Agent(spare);
     this.#auth = trust.auth === '' ? undefined : trust.auth;
   }
 
@@ -134,7 +142,7 @@ export class Upstream implements Fetcher {
           this.#auth === undefined
             ? { ...headers, host: this.base.host }
             : { ...headers, host: this.base.host, authorization: this.#auth },
-        agent: this.#agent,
+        agent: retried ? this.#spare : this.#agent,
       });
       current = req;
       let answered = false;
@@ -144,10 +152,12 @@ export class Upstream implements Fetcher {
         );
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
-        // A kept-alive socket the upstream closed as we reused it (its keep-alive timeout raced
-        // our request; more likely the busier the machine): nothing was answered, so a GET is
-        // sent once more on a fresh connection instead of failing every viewer behind it.
-        if (!retried && !answered && !failed && req.reusedSocket && isStaleSocket(e)) return send(true);
+        // A connection the upstream closed before answering: most often a kept-alive socket whose
+        // keep-alive timeout raced our request (the busier the machine, the likelier), sometimes
+        // several at once after a burst. Nothing was answered, so a GET goes once more, on a
+        // connection of its own outside the pool (another pooled one may be just as stale),
+        // instead of failing every viewer coalesced behind it (seen in the soak: a shared 502).
+        if (!retried && !answered && !failed && isStaleSocket(e)) return send(true);
         fail(new CorralError('UPSTREAM_FAILED', e.message, { recoverable: true, cause: e }));
       });
       req.on('response', (res) => {
@@ -168,5 +178,6 @@ export class Upstream implements Fetcher {
 
   close(): void {
     this.#agent.destroy();
+    this.#spare.destroy();
   }
 }

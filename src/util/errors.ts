@@ -56,7 +56,11 @@ export function isCorralError(e: unknown, code?: ErrorCode): e is CorralError {
 
 /** Short, log-safe description of anything thrown. */
 export function describeError(e: unknown): string {
-  if (e instanceof CorralError) return `${e.code}: ${e.message}`;
+  if (e instanceof CorralError) {
+    // The system error underneath (ECONNRESET, EPIPE...) tells a refused link from a reset one.
+    const errno = (e.cause as NodeJS.ErrnoException | undefined)?.code;
+    return errno === undefined ? `${e.code}: ${e.message}` : `${e.code}: ${e.message} (${errno})`;
+  }
   if (e instanceof Error) return e.message;
   return String(e);
 }

@@ -47,7 +47,53 @@ function fetchOnce(up: Upstream, path: string): Promise<number> {
   });
 }
 
+/** An upstream that closes the first `resets` connections unanswered and answers the rest. */
+function resettingUpstream(
+  resets: number,
+): Promise<{ port: number; connections: () => number; close: () => void }> {
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    const n = ++connections;
+    socket.on('data', (d) => {
+      if (!d.toString().includes('\r\n\r\n')) return;
+      if (n <= resets) return void socket.destroy();
+      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
+    });
+    socket.on('error', () => {});
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        connections: () => connections,
+        close: () => server.close(),
+      }),
+    ),
+  );
+}
+
 describe('Upstream over keep-alive', () => {
+  it('a fresh connection closed unanswered is retried once; a second close is the error', async () => {
+    const once = await resettingUpstream(1);
+    const up = new Upstream(`http://127.0.0.1:${once.port}`, 5000, 4);
+    try {
+      assert.equal(await fetchOnce(up, '/a'), 200);
+      assert.equal(once.connections(), 2);
+    } finally {
+      up.close();
+      once.close();
+    }
+    const always = await resettingUpstream(1_000);
+    const up2 = new Upstream(`http://127.0.0.1:${always.port}`, 5000, 4);
+    try {
+      await assert.rejects(fetchOnce(up2, '/a'), /socket hang up|ECONNRESET/);
+      assert.equal(always.connections(), 2, 'one retry, not more');
+    } finally {
+      up2.close();
+      always.close();
+    }
+  });
+
   it('a reused socket the upstream closed unanswered is retried once on a new connection', async () => {
     const server = await closingUpstream();
     const up = new Upstream(`http://127.0.0.1:${server.port}`, 5000, 4);
