@@ -124,6 +124,18 @@ export class CacheCore implements FlightOwner {
     return this.#flights.size;
   }
 
+  /**
+   * The entry a plain request is answered with as a HIT without any other work: fresh, a whole
+   * 200, for a request without credentials. Anything else (stale, partial, an error status, a
+   * miss) is undefined, and the request takes lookup() like any other.
+   */
+  freshHit(url: string, headers: IncomingHttpHeaders): Entry | undefined {
+    if (headers.authorization !== undefined) return undefined;
+    const e = this.store.get(keyOf(url, varyKeyOf(this.store.varyOf(url), headers)));
+    if (e === undefined || e.status !== 200 || !e.body.complete) return undefined;
+    return isFresh(e, this.#clock.now()) ? e : undefined;
+  }
+
   /** Answer one cacheable GET or HEAD: from the store, by joining a flight, or by starting one. */
   lookup(w: Waiter): void {
     const url = w.req.url!;

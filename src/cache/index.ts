@@ -1,8 +1,10 @@
 import { secretDigest, secretMatches } from '../util/secret.js';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { Front, type Prepared } from '../http/front.js';
+import type { PlainRequest } from '../http/request-head.js';
 import { CORS_HEADERS, preflightHeaders } from '../http/cors.js';
 import { headerString } from '../http/fields.js';
 import type { CacheConfig } from '../config/schema.js';
@@ -19,6 +21,7 @@ import { PlaybackGate, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_PARAM } from './token.j
 import type { ClusterLink } from './link.js';
 import { cacheMetrics, newTallies, type CacheMetrics, type TallySource } from './metrics.js';
 import { nodeMonitor } from './monitor.js';
+import { wireHead } from './serve.js';
 import { PEER_HOPS, Upstream, type Fetcher } from './upstream.js';
 import { CorralError } from '../util/errors.js';
 import type { Answerer, CacheResult, Waiter } from './waiter.js';
@@ -80,7 +83,10 @@ export class CacheNode {
   readonly #metrics: CacheMetrics;
   readonly #localRoutes: CacheNodeOptions['localRoutes'];
   readonly #answer: Answerer;
-  #server: Server | undefined;
+  /** The viewer listener (the connection front's), and node:http behind it. */
+  #server: net.Server | undefined;
+  #http: Server | undefined;
+  readonly #sockets = new Set<net.Socket>();
   #peerServer: Server | undefined;
   #fallback: Upstream | undefined;
   readonly #cluster: ClusterLink | undefined;
@@ -253,6 +259,45 @@ export class CacheNode {
     this.core.lookup(w);
   }
 
+  /**
+   * The connection front's hit path: prepared bytes for a plain request that #handle would answer
+   * with a fresh whole HIT and nothing else, or undefined to send it through #handle. Every check
+   * #handle makes before the cache either holds here or sends the request there.
+   */
+  #fastHit(r: PlainRequest): Prepared | undefined {
+    const url = r.target;
+    const h = r.headers;
+    if (
+      this.#requireAuth !== undefined ||
+      this.#load.step > 0 ||
+      url.length > MAX_URL ||
+      h.range !== undefined ||
+      h['if-none-match'] !== undefined ||
+      h['if-modified-since'] !== undefined ||
+      h[PEER_HOPS] !== undefined ||
+      (this.#dropViewerAuth && h.authorization !== undefined)
+    ) {
+      return undefined;
+    }
+    if (isPath(url, '/healthz') || isPath(url, '/load') || isPath(url, '/metrics')) return undefined;
+    const target = this.#targets.normalise(url);
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    if (path.includes('/.') || path.includes('%')) return undefined;
+    if (this.#gate !== undefined && (this.#gate.protects(path) || h[TOKEN_HEADER] !== undefined))
+      return undefined;
+    // Local routes (the player page) answer before the cache, so their paths are never stored:
+    // a stored entry means #handle would have reached the cache too.
+    const e = this.core.freshHit(target, h);
+    if (e === undefined) return undefined;
+    const now = this.#clock.now();
+    const head = wireHead(e, this.name, now, r.close, 5);
+    const bytes = r.method === 'HEAD' ? 0 : e.body.length;
+    this.#stats.tallies.HIT.record(0, bytes);
+    this.#load.sent(bytes);
+    return { head, body: r.method === 'HEAD' ? [] : e.body.chunks };
+  }
+
   #plain(res: ServerResponse, status: number, msg: string): void {
     res.writeHead(status, {
       ...CORS_HEADERS,
@@ -290,18 +335,39 @@ export class CacheNode {
       requestTimeout: 30_000,
       headersTimeout: 10_000,
       keepAliveTimeout: 5_000,
+      // The front's connections are checked by node:http's timer (see Front): once a second.
+      connectionsCheckingInterval: 1_000,
     };
-    const server: Server =
-      this.#tls === undefined ? http.createServer(options) : https.createServer({ ...options, ...this.#tls });
-    server.on('request', (req, res) => this.handle(req, res));
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // node:http answers what the connection front does not (TLS is the listener's, below it).
+    const httpServer = http.createServer(options);
+    httpServer.on('request', (req, res) => this.handle(req, res));
+    httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       // Malformed or oversized requests: answer plainly if the socket still takes bytes.
       if (!socket.writable || socket.destroyed) return void socket.destroy();
       const status =
         err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
+    const front = new Front({
+      server: httpServer,
+      answer: (r) => this.#fastHit(r),
+      keepAliveTimeoutMs: options.keepAliveTimeout,
+      headersTimeoutMs: options.headersTimeout,
+    });
+    const onSocket = (socket: net.Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+      front.accept(socket);
+    };
+    const server =
+      this.#tls === undefined
+        ? net.createServer(onSocket)
+        : tls.createServer({ ...this.#tls, handshakeTimeout: options.headersTimeout }, onSocket);
+    if (server instanceof tls.Server) {
+      server.on('tlsClientError', (_err, socket) => socket.destroy());
+    }
     this.#server = server;
+    this.#http = httpServer;
     this.#load.start();
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -340,12 +406,21 @@ export class CacheNode {
   async close(): Promise<void> {
     this.core.close();
     this.#load.stop();
-    const servers = [this.#server, this.#peerServer];
-    this.#server = this.#peerServer = undefined;
-    for (const server of servers) {
-      if (server === undefined) continue;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+    const front = this.#server;
+    this.#server = undefined;
+    if (front !== undefined) {
+      const closed = new Promise<void>((resolve) => front.close(() => resolve()));
+      for (const s of this.#sockets) s.destroy();
+      await closed;
+    }
+    // Never listened itself: closing stops its timers (the callback's "not running" is expected).
+    this.#http?.close(() => {});
+    this.#http = undefined;
+    const peer = this.#peerServer;
+    this.#peerServer = undefined;
+    if (peer !== undefined) {
+      const closed = new Promise<void>((resolve) => peer.close(() => resolve()));
+      peer.closeAllConnections();
       await closed;
     }
     this.upstream.close();

@@ -57,6 +57,59 @@ function plainHeaders(e: Entry, name: string, result: CacheResult, ageS: number)
   return out;
 }
 
+/** The Date field's value, made once per second as node:http does. */
+let dateSecond = -1;
+let dateValue = '';
+function httpDate(nowMs: number): string {
+  const sec = Math.floor(nowMs / 1000);
+  if (sec !== dateSecond) {
+    dateSecond = sec;
+    dateValue = new Date(sec * 1000).toUTCString();
+  }
+  return dateValue;
+}
+
+interface WireMemo {
+  source: OutgoingHttpHeaders;
+  name: string;
+  ageS: number;
+  date: string;
+  keepAlive: Buffer | undefined;
+  close: Buffer | undefined;
+}
+const wireMemos = new WeakMap<Entry, WireMemo>();
+
+/**
+ * The whole response head of a cached 200 as bytes on the wire, for the connection front's hit
+ * path (src/http/front.ts): the same fields plainHeaders() gives node:http, plus what node:http
+ * adds itself (Date, Connection, Keep-Alive). Made once per entry per second, shared by every hit.
+ */
+export function wireHead(e: Entry, name: string, now: number, close: boolean, keepAliveS: number): Buffer {
+  const ageS = Math.floor(currentAgeMs(e, now) / 1000);
+  const date = httpDate(now);
+  let m = wireMemos.get(e);
+  if (m === undefined || m.ageS !== ageS || m.date !== date || m.source !== e.headers || m.name !== name) {
+    m = { source: e.headers, name, ageS, date, keepAlive: undefined, close: undefined };
+    wireMemos.set(e, m);
+  }
+  const have = close ? m.close : m.keepAlive;
+  if (have !== undefined) return have;
+  let text = 'HTTP/1.1 200 OK\r\n';
+  for (const [k, v] of Object.entries(plainHeaders(e, name, 'HIT', ageS))) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const one of v) text += `${k}: ${one}\r\n`;
+    else text += `${k}: ${v}\r\n`;
+  }
+  text += `date: ${date}\r\n`;
+  text += close
+    ? 'connection: close\r\n\r\n'
+    : `connection: keep-alive\r\nkeep-alive: timeout=${keepAliveS}\r\n\r\n`;
+  const head = Buffer.from(text, 'latin1');
+  if (close) m.close = head;
+  else m.keepAlive = head;
+  return head;
+}
+
 /** Answer one client from an entry: 304, 206/416 for Range, HEAD, or the streamed body. */
 export function serveEntry(
   w: Waiter,

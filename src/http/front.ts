@@ -1,0 +1,283 @@
+import type http from 'node:http';
+import type net from 'node:net';
+import { Duplex } from 'node:stream';
+import { parseRequestHead, type PlainRequest } from './request-head.js';
+
+/**
+ * A listener's connection front: plain GET/HEAD requests that the owner can answer from prepared
+ * bytes (a cached hit) are answered straight on the socket; every other request goes through
+ * node:http as before, over a per-connection bridge. node:http's request and response objects,
+ * header parsing and listeners cost most of a cached hit's CPU (~110 µs against nginx's ~30 on
+ * this machine), so the hit path skips them and the rest keeps node:http's full behaviour.
+ *
+ * One request at a time per connection, in order: while node:http answers a bridged request, the
+ * next one waits. A connection whose request is not plain (a body, HTTP/1.0, an odd line) is
+ * handed to node:http for good, bytes and all, so only node:http ever reads such a stream.
+ */
+
+/** Bytes to send for one request; the body chunks are shared (e.g. a cached entry's), not copied. */
+export interface Prepared {
+  head: Buffer;
+  body: readonly Buffer[];
+}
+
+export interface FrontOptions {
+  /** Answers bridged and handed-over requests (its own timeouts and limits apply to them). */
+  server: http.Server;
+  /** Prepared bytes for a plain request, or undefined to let node:http answer it. */
+  answer(req: PlainRequest): Prepared | undefined;
+  /** A keep-alive connection silent this long with nothing in progress is closed. */
+  keepAliveTimeoutMs: number;
+  /** A request head not complete this long after its first byte: the connection is closed. */
+  headersTimeoutMs: number;
+}
+
+/** Unparsed bytes kept while a bridged answer is in progress; past this the socket is paused. */
+const MAX_PENDING = 64 * 1024;
+
+/**
+ * Install the front on `server`'s connections: call `front.accept(socket)` from a net or TLS
+ * server's connection handler.
+ */
+export class Front {
+  readonly #o: FrontOptions;
+
+  constructor(o: FrontOptions) {
+    this.#o = o;
+    // node:http learns which responses went over a bridge, to resume the fast path after them.
+    o.server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const s = req.socket;
+      if (s instanceof Bridge) s.began(res);
+    });
+    // node:http checks request and header timeouts on a timer it starts when it listens; these
+    // bridged connections come from our listener, so it is started here.
+    o.server.emit('listening');
+  }
+
+  accept(socket: net.Socket): void {
+    new Conn(socket, this.#o);
+  }
+}
+
+type Mode = 'fast' | 'bridged' | 'handed' | 'closed';
+
+class Conn {
+  readonly #s: net.Socket;
+  readonly #o: FrontOptions;
+  #mode: Mode = 'fast';
+  #pending: Buffer | undefined;
+  /** When the first byte of an incomplete head arrived. */
+  #headSince = 0;
+  #bridge: Bridge | undefined;
+  /** A fast answer could not all be written: wait for 'drain' before reading the next request. */
+  #blocked = false;
+
+  constructor(socket: net.Socket, o: FrontOptions) {
+    this.#s = socket;
+    this.#o = o;
+    socket.setNoDelay(true);
+    socket.setTimeout(o.keepAliveTimeoutMs);
+    socket.on('timeout', () => this.#onTimeout());
+    socket.on('data', (d: Buffer) => this.#onData(d));
+    socket.on('drain', () => {
+      if (!this.#blocked) return;
+      this.#blocked = false;
+      this.#parse();
+    });
+    socket.on('end', () => {
+      if (this.#bridge !== undefined) this.#bridge.push(null);
+      else if (this.#mode === 'fast' || this.#mode === 'bridged') socket.end();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.#mode = 'closed';
+      this.#bridge?.destroy();
+    });
+  }
+
+  #onTimeout(): void {
+    // Silent this long: close, unless node:http is still answering (a held request may take
+    // seconds). A handed-over head that trickles in is node:http's to time out (headersTimeout).
+    if (this.#bridge !== undefined && this.#bridge.active > 0) return;
+    this.#s.destroy();
+  }
+
+  #onData(d: Buffer): void {
+    if (this.#mode === 'handed') {
+      // node:http reads at its own pace: a client sending faster is paused until it catches up.
+      if (!this.#bridge!.push(d)) this.#s.pause();
+      return;
+    }
+    if (this.#mode === 'closed') return;
+    if (this.#pending === undefined) {
+      this.#pending = d;
+      this.#headSince = performance.now();
+    } else {
+      this.#pending = Buffer.concat([this.#pending, d]);
+    }
+    if (this.#mode === 'bridged' || this.#blocked) {
+      // One request at a time: this one waits, and a client that keeps sending is paused.
+      if (this.#pending.length > MAX_PENDING) this.#s.pause();
+      return;
+    }
+    this.#parse();
+  }
+
+  #parse(): void {
+    let buf = this.#pending;
+    let off = 0;
+    this.#s.cork();
+    try {
+      while (buf !== undefined && off < buf.length && this.#mode === 'fast' && !this.#blocked) {
+        const r = parseRequestHead(buf, off);
+        if (r.kind === 'more') break;
+        if (r.kind === 'other') {
+          this.#handOver(buf.subarray(off));
+          buf = undefined;
+          break;
+        }
+        const prepared = this.#o.answer(r);
+        if (prepared === undefined) {
+          this.#bridgeOne(buf.subarray(off, r.end));
+          off = r.end;
+          break;
+        }
+        off = r.end;
+        this.#headSince = performance.now();
+        let ok = this.#s.write(prepared.head);
+        if (r.method === 'GET') for (const chunk of prepared.body) ok = this.#s.write(chunk);
+        if (r.close) {
+          this.#mode = 'closed';
+          this.#s.end();
+          buf = undefined;
+          break;
+        }
+        if (!ok) this.#blocked = true;
+      }
+    } finally {
+      this.#s.uncork();
+    }
+    this.#pending = buf === undefined || off >= buf.length ? undefined : buf.subarray(off);
+    if (this.#pending !== undefined && this.#mode === 'fast') {
+      if (performance.now() - this.#headSince > this.#o.headersTimeoutMs) this.#s.destroy();
+    }
+    if (this.#pending === undefined || this.#pending.length <= MAX_PENDING) this.#s.resume();
+  }
+
+  #bridgeFor(): Bridge {
+    if (this.#bridge === undefined) {
+      this.#bridge = new Bridge(this.#s, () => this.#bridgedDone());
+      this.#o.server.emit('connection', this.#bridge);
+    }
+    return this.#bridge;
+  }
+
+  /** node:http answers this one request; the fast path resumes once its answer is written. */
+  #bridgeOne(head: Buffer): void {
+    this.#mode = 'bridged';
+    // A copy: the head must not pin the whole read buffer while node:http holds it.
+    this.#bridgeFor().push(Buffer.from(head));
+  }
+
+  #bridgedDone(): void {
+    if (this.#mode !== 'bridged') return;
+    this.#mode = 'fast';
+    this.#headSince = performance.now();
+    // Called from inside node:http's response handling: parse the next request afterwards.
+    setImmediate(() => {
+      if (this.#mode === 'fast' && !this.#s.destroyed) this.#parse();
+    });
+  }
+
+  /** Not a plain request: node:http reads this connection from here on. */
+  #handOver(rest: Buffer): void {
+    this.#mode = 'handed';
+    this.#bridgeFor().push(Buffer.from(rest));
+  }
+}
+
+/**
+ * What node:http sees as the connection: reads are what the front pushes, writes go to the real
+ * socket (with its backpressure), and the socket's address and timer methods are the real ones'.
+ */
+class Bridge extends Duplex {
+  readonly #real: net.Socket;
+  readonly #onDone: () => void;
+  /** Responses node:http is writing on this bridge right now. */
+  active = 0;
+
+  constructor(real: net.Socket, onDone: () => void) {
+    super({ allowHalfOpen: true });
+    this.#real = real;
+    this.#onDone = onDone;
+    this.once('finish', () => real.end());
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#real.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.#real.remotePort;
+  }
+  get remoteFamily(): string | undefined {
+    return this.#real.remoteFamily;
+  }
+  get localAddress(): string | undefined {
+    return this.#real.localAddress;
+  }
+  get localPort(): number | undefined {
+    return this.#real.localPort;
+  }
+  get encrypted(): boolean {
+    return (this.#real as net.Socket & { encrypted?: boolean }).encrypted === true;
+  }
+  /** The front keeps the real socket's timers; node:http's per-socket timeouts do not apply. */
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+
+  began(res: http.ServerResponse): void {
+    this.active++;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.active--;
+      this.#onDone();
+    };
+    res.once('finish', end);
+    res.once('close', end);
+  }
+
+  override _read(): void {
+    // node:http wants more: a socket paused for it may go on (the front pushes what arrives).
+    if (this.#real.isPaused()) this.#real.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.#real.destroyed) return cb();
+    if (this.#real.write(chunk)) return cb();
+    this.#real.once('drain', () => cb());
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    if (this.#real.destroyed) return cb();
+    this.#real.cork();
+    let ok = true;
+    for (const c of chunks) ok = this.#real.write(c.chunk);
+    this.#real.uncork();
+    if (ok) return cb();
+    this.#real.once('drain', () => cb());
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.#real.destroy();
+    cb(err);
+  }
+}
