@@ -125,15 +125,25 @@ export class CacheCore implements FlightOwner {
   }
 
   /**
-   * The entry a plain request is answered with as a HIT without any other work: fresh, a whole
-   * 200, for a request without credentials. Anything else (stale, partial, an error status, a
-   * miss) is undefined, and the request takes lookup() like any other.
+   * The entry a plain request is answered with at once, as lookup() would: a fresh whole 200 is a
+   * HIT; within stale-while-revalidate it is STALE and one background revalidation starts (or is
+   * already running). Anything else (a miss, an error status, a partial body, credentials) is
+   * undefined, and the request takes lookup() like any other.
    */
-  freshHit(url: string, headers: IncomingHttpHeaders): Entry | undefined {
+  quickAnswer(
+    url: string,
+    headers: IncomingHttpHeaders,
+    clientIp: string | undefined,
+  ): { e: Entry; result: 'HIT' | 'STALE' } | undefined {
     if (headers.authorization !== undefined) return undefined;
-    const e = this.store.get(keyOf(url, varyKeyOf(this.store.varyOf(url), headers)));
+    const key = keyOf(url, varyKeyOf(this.store.varyOf(url), headers));
+    const e = this.store.get(key);
     if (e === undefined || e.status !== 200 || !e.body.complete) return undefined;
-    return isFresh(e, this.#clock.now()) ? e : undefined;
+    const now = this.#clock.now();
+    if (isFresh(e, now)) return { e, result: 'HIT' };
+    if (!inSwrWindow(e, now)) return undefined;
+    if (!this.#flights.has(key)) this.#startFlight(url, key, headers, clientIp, e, undefined);
+    return { e, result: 'STALE' };
   }
 
   /** Answer one cacheable GET or HEAD: from the store, by joining a flight, or by starting one. */

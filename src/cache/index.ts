@@ -261,10 +261,10 @@ export class CacheNode {
 
   /**
    * The connection front's hit path: prepared bytes for a plain request that #handle would answer
-   * with a fresh whole HIT and nothing else, or undefined to send it through #handle. Every check
+   * from a whole stored 200 at once (HIT, or STALE with a background revalidation), or undefined to send it through #handle. Every check
    * #handle makes before the cache either holds here or sends the request there.
    */
-  #fastHit(r: PlainRequest): Prepared | undefined {
+  #fastHit(r: PlainRequest, socket: net.Socket): Prepared | undefined {
     const url = r.target;
     const h = r.headers;
     if (
@@ -288,12 +288,12 @@ export class CacheNode {
       return undefined;
     // Local routes (the player page) answer before the cache, so their paths are never stored:
     // a stored entry means #handle would have reached the cache too.
-    const e = this.core.freshHit(target, h);
-    if (e === undefined) return undefined;
-    const now = this.#clock.now();
-    const head = wireHead(e, this.name, now, r.close, 5);
+    const quick = this.core.quickAnswer(target, h, socket.remoteAddress);
+    if (quick === undefined) return undefined;
+    const { e, result } = quick;
+    const head = wireHead(e, this.name, result, this.#clock.now(), r.close, 5);
     const bytes = r.method === 'HEAD' ? 0 : e.body.length;
-    this.#stats.tallies.HIT.record(0, bytes);
+    this.#stats.tallies[result].record(0, bytes);
     this.#load.sent(bytes);
     return { head, body: r.method === 'HEAD' ? [] : e.body.chunks };
   }
@@ -350,9 +350,10 @@ export class CacheNode {
     });
     const front = new Front({
       server: httpServer,
-      answer: (r) => this.#fastHit(r),
+      answer: (r, socket) => this.#fastHit(r, socket),
       keepAliveTimeoutMs: options.keepAliveTimeout,
       headersTimeoutMs: options.headersTimeout,
+      onError: (err) => this.#log.error({ err }, 'hit path failed; answered through node:http'),
     });
     const onSocket = (socket: net.Socket) => {
       this.#sockets.add(socket);

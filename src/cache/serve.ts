@@ -72,6 +72,7 @@ function httpDate(nowMs: number): string {
 interface WireMemo {
   source: OutgoingHttpHeaders;
   name: string;
+  result: CacheResult;
   ageS: number;
   date: string;
   keepAlive: Buffer | undefined;
@@ -80,22 +81,36 @@ interface WireMemo {
 const wireMemos = new WeakMap<Entry, WireMemo>();
 
 /**
- * The whole response head of a cached 200 as bytes on the wire, for the connection front's hit
+ * The whole response head of a cached 200 (HIT, or STALE within stale-while-revalidate) as bytes on the wire, for the connection front's hit
  * path (src/http/front.ts): the same fields plainHeaders() gives node:http, plus what node:http
  * adds itself (Date, Connection, Keep-Alive). Made once per entry per second, shared by every hit.
  */
-export function wireHead(e: Entry, name: string, now: number, close: boolean, keepAliveS: number): Buffer {
+export function wireHead(
+  e: Entry,
+  name: string,
+  result: CacheResult,
+  now: number,
+  close: boolean,
+  keepAliveS: number,
+): Buffer {
   const ageS = Math.floor(currentAgeMs(e, now) / 1000);
   const date = httpDate(now);
   let m = wireMemos.get(e);
-  if (m === undefined || m.ageS !== ageS || m.date !== date || m.source !== e.headers || m.name !== name) {
-    m = { source: e.headers, name, ageS, date, keepAlive: undefined, close: undefined };
+  if (
+    m === undefined ||
+    m.ageS !== ageS ||
+    m.date !== date ||
+    m.result !== result ||
+    m.source !== e.headers ||
+    m.name !== name
+  ) {
+    m = { source: e.headers, name, result, ageS, date, keepAlive: undefined, close: undefined };
     wireMemos.set(e, m);
   }
   const have = close ? m.close : m.keepAlive;
   if (have !== undefined) return have;
   let text = 'HTTP/1.1 200 OK\r\n';
-  for (const [k, v] of Object.entries(plainHeaders(e, name, 'HIT', ageS))) {
+  for (const [k, v] of Object.entries(plainHeaders(e, name, result, ageS))) {
     if (v === undefined) continue;
     if (Array.isArray(v)) for (const one of v) text += `${k}: ${one}\r\n`;
     else text += `${k}: ${v}\r\n`;

@@ -25,11 +25,13 @@ export interface FrontOptions {
   /** Answers bridged and handed-over requests (its own timeouts and limits apply to them). */
   server: http.Server;
   /** Prepared bytes for a plain request, or undefined to let node:http answer it. */
-  answer(req: PlainRequest): Prepared | undefined;
+  answer(req: PlainRequest, socket: net.Socket): Prepared | undefined;
   /** A keep-alive connection silent this long with nothing in progress is closed. */
   keepAliveTimeoutMs: number;
   /** A request head not complete this long after its first byte: the connection is closed. */
   headersTimeoutMs: number;
+  /** `answer` threw: the request went to node:http instead; this is for the log. */
+  onError(err: unknown): void;
 }
 
 /** Unparsed bytes kept while a bridged answer is in progress; past this the socket is paused. */
@@ -136,7 +138,7 @@ class Conn {
           buf = undefined;
           break;
         }
-        const prepared = this.#o.answer(r);
+        const prepared = this.#prepared(r);
         if (prepared === undefined) {
           this.#bridgeOne(buf.subarray(off, r.end));
           off = r.end;
@@ -162,6 +164,16 @@ class Conn {
       if (performance.now() - this.#headSince > this.#o.headersTimeoutMs) this.#s.destroy();
     }
     if (this.#pending === undefined || this.#pending.length <= MAX_PENDING) this.#s.resume();
+  }
+
+  /** The owner's prepared answer; a fault in it sends the request the long way, not the process down. */
+  #prepared(r: PlainRequest): Prepared | undefined {
+    try {
+      return this.#o.answer(r, this.#s);
+    } catch (err) {
+      this.#o.onError(err);
+      return undefined;
+    }
   }
 
   #bridgeFor(): Bridge {
