@@ -96,6 +96,11 @@ interface Growth {
    * span: one GC cycle's high or low at either end moves it far less than the median rule.
    */
   trendPct: number;
+  /**
+   * Lowest RSS in the last third of the judged span against the lowest in the first third: the
+   * floor the GC cycle returns to, which a leak raises and a late high sample does not.
+   */
+  floorPct: number;
 }
 
 /** The processes to sample, named by role; a restarted transcoder gets a new key (its pid). */
@@ -131,6 +136,9 @@ function growth(samples: Sample[]): Growth[] {
     const den = ts.reduce((a, t) => a + (t - mt) ** 2, 0);
     const trend = den > 0 ? ((num / den) * (ts.at(-1)! - ts[0]!)) / my : 0;
     const mb = (b: number) => round(b / 2 ** 20, 1);
+    const third = Math.max(1, Math.floor(xs.length / 3));
+    const floor0 = Math.min(...xs.slice(0, third));
+    const floor1 = Math.min(...xs.slice(-third));
     out.push({
       process: name,
       samples: xs.length,
@@ -139,6 +147,7 @@ function growth(samples: Sample[]): Growth[] {
       maxMb: mb(Math.max(...xs)),
       growthPct: round(((end - start) / start) * 100, 1),
       trendPct: round(trend * 100, 1),
+      floorPct: round(((floor1 - floor0) / floor0) * 100, 1),
     });
   }
   return out;
@@ -293,12 +302,12 @@ void run(async () => {
     `\nSoak: ${viewers} viewers (LL share ${llShare}), ${minutes} min, transcode ${transcode}, broadcaster ${size} at ${kbps} kbit/s; growth after ${warmupS} s`,
   );
   console.log(
-    '| process | samples | RSS after warm-up MB | at end MB | max MB | growth | trend (least squares) | goal < 5 % |',
+    '| process | samples | RSS after warm-up MB | at end MB | max MB | growth | trend (least squares) | floor (lows, last vs first third) | goal < 5 % (floor and trend) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of g) {
     console.log(
-      `| ${r.process} | ${r.samples} | ${r.startMb} | ${r.endMb} | ${r.maxMb} | ${r.growthPct} % | ${r.trendPct} % | ${r.growthPct < 5 ? 'met' : 'MISSED'} |`,
+      `| ${r.process} | ${r.samples} | ${r.startMb} | ${r.endMb} | ${r.maxMb} | ${r.growthPct} % | ${r.trendPct} % | ${r.floorPct} % | ${r.floorPct < 5 && r.trendPct < 5 ? 'met' : 'MISSED'} |`,
     );
   }
   // The JS heap's lows (just after major collections) in each third after the warm-up: live
@@ -334,6 +343,6 @@ void run(async () => {
     figures,
     samples,
     loadtest: { ...report, series: undefined },
-    serverLog: corral.log.slice(0, 30),
+    serverLog: corral.log.slice(0, 100),
   });
 });
