@@ -351,7 +351,9 @@ export class CacheNode {
     const front = new Front({
       server: httpServer,
       answer: (r, socket) => this.#fastHit(r, socket),
-      keepAliveTimeoutMs: options.keepAliveTimeout,
+      // Clients are told 5 s (Keep-Alive: timeout=5) and node:http's agent drops its idle socket
+      // then; closing a second later means a request sent at the 5 s mark does not meet a close.
+      keepAliveTimeoutMs: options.keepAliveTimeout + 1_000,
       headersTimeoutMs: options.headersTimeout,
       onError: (err) => this.#log.error({ err }, 'hit path failed; answered through node:http'),
     });
