@@ -261,8 +261,9 @@ export class CacheNode {
 
   /**
    * The connection front's hit path: prepared bytes for a plain request that #handle would answer
-   * from a whole stored 200 at once (HIT, or STALE with a background revalidation), or undefined to send it through #handle. Every check
-   * #handle makes before the cache either holds here or sends the request there.
+   * from a whole stored 200 at once (HIT, or STALE with a background revalidation), or undefined
+   * to send it through #handle. Every check #handle makes before the cache either holds here or
+   * sends the request there.
    */
   #fastHit(r: PlainRequest, socket: net.Socket): Prepared | undefined {
     const url = r.target;
