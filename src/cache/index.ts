@@ -275,8 +275,7 @@ export class CacheNode {
       h.range !== undefined ||
       h['if-none-match'] !== undefined ||
       h['if-modified-since'] !== undefined ||
-      h[PEER_HOPS] !== undefined ||
-      (this.#dropViewerAuth && h.authorization !== undefined)
+      h[PEER_HOPS] !== undefined
     ) {
       return undefined;
     }

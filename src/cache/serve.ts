@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ifRangeAllows, NOT_MODIFIED_FIELDS, notModified } from '../http/conditional.js';
-import { parseHttpDate } from '../http/date.js';
+import { formatHttpDate, parseHttpDate } from '../http/date.js';
 import { headerString } from '../http/fields.js';
 import { contentRange, parseRange, unsatisfiedRange } from '../http/range.js';
 import type { SharedBody } from './body.js';
@@ -57,18 +57,6 @@ function plainHeaders(e: Entry, name: string, result: CacheResult, ageS: number)
   return out;
 }
 
-/** The Date field's value, made once per second as node:http does. */
-let dateSecond = -1;
-let dateValue = '';
-function httpDate(nowMs: number): string {
-  const sec = Math.floor(nowMs / 1000);
-  if (sec !== dateSecond) {
-    dateSecond = sec;
-    dateValue = new Date(sec * 1000).toUTCString();
-  }
-  return dateValue;
-}
-
 interface WireMemo {
   source: OutgoingHttpHeaders;
   name: string;
@@ -94,7 +82,7 @@ export function wireHead(
   keepAliveS: number,
 ): Buffer {
   const ageS = Math.floor(currentAgeMs(e, now) / 1000);
-  const date = httpDate(now);
+  const date = formatHttpDate(now);
   let m = wireMemos.get(e);
   if (
     m === undefined ||

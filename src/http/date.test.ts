@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { parseHttpDate } from './date.js';
+import { describe, it, test } from 'node:test';
+import { formatHttpDate, parseHttpDate } from './date.js';
 
 describe('parseHttpDate (RFC 9110 5.6.7)', () => {
   const t = Date.UTC(1994, 10, 6, 8, 49, 37);
@@ -20,4 +20,13 @@ describe('parseHttpDate (RFC 9110 5.6.7)', () => {
   for (const [name, value, want] of cases) {
     it(name, () => assert.deepEqual(parseHttpDate(value), want));
   }
+});
+
+test('formatHttpDate writes IMF-fixdate to the second, and parseHttpDate reads it back', () => {
+  const ms = Date.UTC(2026, 10, 29, 23, 5, 9, 750);
+  assert.equal(formatHttpDate(ms), 'Sun, 29 Nov 2026 23:05:09 GMT');
+  assert.equal(parseHttpDate(formatHttpDate(ms)), Date.UTC(2026, 10, 29, 23, 5, 9));
+  // The same second again (kept), then another one.
+  assert.equal(formatHttpDate(ms + 100), 'Sun, 29 Nov 2026 23:05:09 GMT');
+  assert.equal(formatHttpDate(ms + 1_000), 'Sun, 29 Nov 2026 23:05:10 GMT');
 });

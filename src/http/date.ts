@@ -46,3 +46,19 @@ export function parseHttpDate(value: string | undefined): number {
   if (m !== null) return utc(Number(m[6]), m[1]!, Number(m[2]!.trim()), m[3]!, m[4]!, m[5]!);
   return NaN;
 }
+
+let formattedSecond = NaN;
+let formatted = '';
+
+/**
+ * `ms` as an IMF-fixdate (RFC 9110 5.6.7), the one form a sender may generate. The last second
+ * formatted is kept: a Date field on every answer costs one comparison, not a Date object.
+ */
+export function formatHttpDate(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  if (sec !== formattedSecond) {
+    formattedSecond = sec;
+    formatted = new Date(sec * 1000).toUTCString();
+  }
+  return formatted;
+}

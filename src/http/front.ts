@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
-import { parseRequestHead, type PlainRequest } from './request-head.js';
+import { MAX_HEAD_BYTES, parseRequestHead, type PlainRequest } from './request-head.js';
 
 /**
  * A listener's connection front: plain GET/HEAD requests that the owner can answer from prepared
@@ -36,6 +36,14 @@ export interface FrontOptions {
 
 /** Unparsed bytes kept while a bridged answer is in progress; past this the socket is paused. */
 const MAX_PENDING = 64 * 1024;
+const CRLF2 = Buffer.from('\r\n\r\n');
+
+/** Does `next`, read after bytes ending in `before`, complete a blank line (the end of a head)? */
+function endsWithin(before: Buffer, next: Buffer): boolean {
+  if (next.indexOf(CRLF2) >= 0) return true;
+  const n = Math.min(3, next.length);
+  return Buffer.concat([before, next.subarray(0, n)]).indexOf(CRLF2) >= 0;
+}
 
 /**
  * Install the front on `server`'s connections: call `front.accept(socket)` from a net or TLS
@@ -67,7 +75,12 @@ class Conn {
   readonly #s: net.Socket;
   readonly #o: FrontOptions;
   #mode: Mode = 'fast';
+  /** Bytes read and not yet answered: `#pending` is contiguous, `#later` arrived after it. */
   #pending: Buffer | undefined;
+  #later: Buffer[] = [];
+  #laterBytes = 0;
+  /** The last (up to) three bytes held: a blank line may start there and end in the next read. */
+  #tail: Buffer = Buffer.alloc(0);
   /** When the first byte of an incomplete head arrived. */
   #headSince = 0;
   #bridge: Bridge | undefined;
@@ -112,20 +125,35 @@ class Conn {
     }
     if (this.#mode === 'closed') return;
     if (this.#pending === undefined) {
+      // The common case: a whole head (or several) in one read.
       this.#pending = d;
+      this.#tail = d.subarray(Math.max(0, d.length - 3));
       this.#headSince = performance.now();
-    } else {
-      this.#pending = Buffer.concat([this.#pending, d]);
-    }
-    if (this.#mode === 'bridged' || this.#blocked) {
-      // One request at a time: this one waits, and a client that keeps sending is paused.
-      if (this.#pending.length > MAX_PENDING) this.#s.pause();
+      if (this.#mode === 'fast' && !this.#blocked) this.#parse();
       return;
     }
-    this.#parse();
+    // Kept as a list, not joined per read: a head sent a byte at a time must not cost a copy of
+    // everything before it per byte. It is joined once it can be parsed.
+    const endsHead = endsWithin(this.#tail, d);
+    this.#tail = d.length >= 3 ? d.subarray(d.length - 3) : Buffer.concat([this.#tail, d]).subarray(-3);
+    this.#later.push(d);
+    this.#laterBytes += d.length;
+    const held = this.#pending.length + this.#laterBytes;
+    if (this.#mode === 'bridged' || this.#blocked) {
+      // One request at a time: this one waits, and a client that keeps sending is paused.
+      if (held > MAX_PENDING) this.#s.pause();
+      return;
+    }
+    if (endsHead || held > MAX_HEAD_BYTES) return this.#parse();
+    if (performance.now() - this.#headSince > this.#o.headersTimeoutMs) this.#s.destroy();
   }
 
   #parse(): void {
+    if (this.#later.length > 0) {
+      this.#pending = Buffer.concat([this.#pending!, ...this.#later]);
+      this.#later = [];
+      this.#laterBytes = 0;
+    }
     let buf = this.#pending;
     let off = 0;
     this.#s.cork();

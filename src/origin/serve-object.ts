@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ifRangeAllows, notModified } from '../http/conditional.js';
 import { headerString } from '../http/fields.js';
+import { formatHttpDate } from '../http/date.js';
 import { contentRange, parseRange, unsatisfiedRange } from '../http/range.js';
 import { PLAYLIST_STALE_IF_ERROR_S, playlistStaleWhileRevalidateS } from '../hls/lifetime.js';
 import type { StoredObject } from './types.js';
@@ -53,7 +54,7 @@ export function serveObject(
 ): void {
   const head = req.method === 'HEAD';
   const size = obj.body.length;
-  const lastModified = new Date(obj.storedAt).toUTCString();
+  const lastModified = formatHttpDate(obj.storedAt);
   const common: Record<string, string | number> = {
     etag: obj.etag,
     'last-modified': lastModified,

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { renderMediaPlaylist, renderMultivariantPlaylist } from '../hls/render.js';
 import type { MediaPlaylist, MediaSegment } from '../hls/model.js';
 import { notModified } from '../http/conditional.js';
+import { formatHttpDate } from '../http/date.js';
 
 /** One rung of the simulated ladder. */
 export interface RenditionSpec {
@@ -206,7 +207,7 @@ export class LiveSource {
         'content-type': obj.contentType,
         'content-length': String(obj.body.length),
         etag: obj.etag,
-        'last-modified': new Date(obj.storedAt).toUTCString(),
+        'last-modified': formatHttpDate(obj.storedAt),
         'cache-control': this.#cc(obj, this.spec.immutableMaxAgeS, now),
       },
       body: obj.body,

@@ -122,6 +122,22 @@ describe('connection front: cached hits on the socket, everything else through n
     assert.equal(await srv.origin.count(path), 1);
   });
 
+  it('a head that arrives a few bytes at a time is read once it is whole', async () => {
+    const path = '/obj/front-g?cc=public,max-age=60&size=70';
+    await get(srv.edge.url + path);
+    const c = new Raw(port(srv.edge.url));
+    c.socket.setNoDelay(true);
+    const head = `GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`;
+    for (let i = 0; i < head.length; i += 3) {
+      c.send(head.slice(i, i + 3));
+      await sleep(2);
+    }
+    const r = await c.response();
+    assert.equal(r.headers['x-cache'], 'edge HIT');
+    assert.ok(r.body.equals(bodyBytes(path, 70)));
+    c.socket.destroy();
+  });
+
   it('pipelined requests are answered in order when node:http answers the one in the middle', async () => {
     const hitPath = '/obj/front-b?cc=public,max-age=60&size=100';
     const slowPath = '/obj/front-c?cc=public,max-age=60&size=200&delay=300';

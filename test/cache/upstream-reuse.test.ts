@@ -4,20 +4,25 @@ import net from 'node:net';
 import { describe, it } from 'node:test';
 import { Upstream } from '../../src/cache/upstream.js';
 
+interface RawUpstream {
+  port: number;
+  connections: () => number;
+  close: () => void;
+}
+
 /**
- * An upstream that answers the first request of a connection with keep-alive and then closes the
- * connection when a second request arrives on it, unanswered: what a keep-alive timeout racing
- * a reused socket looks like from the client.
+ * A raw TCP upstream on loopback: `onRequest(socket, n, requests)` is called for each complete
+ * request head, with the connection's number (from 1) and the requests seen on it so far.
  */
-function closingUpstream(): Promise<{ port: number; connections: () => number; close: () => void }> {
+function rawUpstream(
+  onRequest: (socket: net.Socket, n: number, requests: number) => void,
+): Promise<RawUpstream> {
   let connections = 0;
   const server = net.createServer((socket) => {
-    connections++;
+    const n = ++connections;
     let requests = 0;
     socket.on('data', (d) => {
-      if (!d.toString().includes('\r\n\r\n')) return;
-      if (++requests > 1) return void socket.destroy();
-      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok');
+      if (d.toString().includes('\r\n\r\n')) onRequest(socket, n, ++requests);
     });
     socket.on('error', () => {});
   });
@@ -31,6 +36,24 @@ function closingUpstream(): Promise<{ port: number; connections: () => number; c
     ),
   );
 }
+
+/**
+ * An upstream that answers the first request of a connection with keep-alive and then closes the
+ * connection when a second request arrives on it, unanswered: what a keep-alive timeout racing
+ * a reused socket looks like from the client.
+ */
+const closingUpstream = () =>
+  rawUpstream((socket, _n, requests) => {
+    if (requests > 1) return void socket.destroy();
+    socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok');
+  });
+
+/** An upstream that closes the first `resets` connections unanswered and answers the rest. */
+const resettingUpstream = (resets: number) =>
+  rawUpstream((socket, n) => {
+    if (n <= resets) return void socket.destroy();
+    socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
+  });
 
 function fetchOnce(up: Upstream, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -45,31 +68,6 @@ function fetchOnce(up: Upstream, path: string): Promise<number> {
       reject,
     );
   });
-}
-
-/** An upstream that closes the first `resets` connections unanswered and answers the rest. */
-function resettingUpstream(
-  resets: number,
-): Promise<{ port: number; connections: () => number; close: () => void }> {
-  let connections = 0;
-  const server = net.createServer((socket) => {
-    const n = ++connections;
-    socket.on('data', (d) => {
-      if (!d.toString().includes('\r\n\r\n')) return;
-      if (n <= resets) return void socket.destroy();
-      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
-    });
-    socket.on('error', () => {});
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        connections: () => connections,
-        close: () => server.close(),
-      }),
-    ),
-  );
 }
 
 describe('Upstream over keep-alive', () => {
