@@ -3,6 +3,7 @@ import type { Logger } from '../util/logger.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { LoadGovernor, type DegradeStep, type LoadLimits, type LoadSample } from './degrade.js';
 import type { CacheMetrics } from './metrics.js';
+import { LAG_RESOLUTION_MS } from '../metrics/registry.js';
 
 const SAMPLE_MS = 1000;
 
@@ -50,7 +51,7 @@ export class EdgeLoad {
     );
     this.#lastAt = opts.clock.monotonic();
     if (!this.governor.enabled) return;
-    this.#lag = monitorEventLoopDelay({ resolution: 10 });
+    this.#lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   }
 
   get step(): DegradeStep {
