@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import { Front, type Prepared } from '../http/front.js';
+import { Front } from '../http/front.js';
 import type { PlainRequest } from '../http/request-head.js';
 import { CORS_HEADERS, preflightHeaders } from '../http/cors.js';
 import { headerString } from '../http/fields.js';
@@ -21,7 +21,7 @@ import { PlaybackGate, TOKEN_COOKIE, TOKEN_HEADER, TOKEN_PARAM } from './token.j
 import type { ClusterLink } from './link.js';
 import { cacheMetrics, newTallies, type CacheMetrics, type TallySource } from './metrics.js';
 import { nodeMonitor } from './monitor.js';
-import { wireHead } from './serve.js';
+import { wireAnswer } from './serve.js';
 import { PEER_HOPS, Upstream, type Fetcher } from './upstream.js';
 import { CorralError } from '../util/errors.js';
 import type { Answerer, CacheResult, Waiter } from './waiter.js';
@@ -265,7 +265,7 @@ export class CacheNode {
    * to send it through #handle. Every check #handle makes before the cache either holds here or
    * sends the request there.
    */
-  #fastHit(r: PlainRequest, socket: net.Socket): Prepared | undefined {
+  #fastHit(r: PlainRequest, socket: net.Socket): readonly Buffer[] | undefined {
     const url = r.target;
     const h = r.headers;
     if (
@@ -291,11 +291,12 @@ export class CacheNode {
     const quick = this.core.quickAnswer(target, h, socket.remoteAddress);
     if (quick === undefined) return undefined;
     const { e, result } = quick;
-    const head = wireHead(e, this.name, result, this.#clock.now(), r.close, 5);
-    const bytes = r.method === 'HEAD' ? 0 : e.body.length;
+    const headOnly = r.method === 'HEAD';
+    const out = wireAnswer(e, this.name, result, this.#clock.now(), r.close, headOnly, 5);
+    const bytes = headOnly ? 0 : e.body.length;
     this.#stats.tallies[result].record(0, bytes);
     this.#load.sent(bytes);
-    return { head, body: r.method === 'HEAD' ? [] : e.body.chunks };
+    return out;
   }
 
   #plain(res: ServerResponse, status: number, msg: string): void {

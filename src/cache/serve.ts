@@ -63,24 +63,34 @@ interface WireMemo {
   result: CacheResult;
   ageS: number;
   date: string;
-  keepAlive: Buffer | undefined;
-  close: Buffer | undefined;
+  /** By [close][head only]: the bytes to write for a GET or HEAD on a kept or closing connection. */
+  answers: [[Buffer[] | undefined, Buffer[] | undefined], [Buffer[] | undefined, Buffer[] | undefined]];
 }
 const wireMemos = new WeakMap<Entry, WireMemo>();
 
 /**
- * The whole response head of a cached 200 (HIT, or STALE within stale-while-revalidate) as bytes on the wire, for the connection front's hit
- * path (src/http/front.ts): the same fields plainHeaders() gives node:http, plus what node:http
- * adds itself (Date, Connection, Keep-Alive). Made once per entry per second, shared by every hit.
+ * Bodies up to this size go out joined to the head in one buffer: one write instead of a corked
+ * pair saved ~1.5 us of ~13 per 2 KB answer on a bare socket. The join is made once per entry per
+ * second (the head changes with Age and Date), so it costs one extra copy of small objects only.
  */
-export function wireHead(
+const JOIN_MAX_BYTES = 16 * 1024;
+
+/**
+ * The bytes of a cached 200 (HIT, or STALE within stale-while-revalidate) as they go on the
+ * wire, for the connection front's hit path (src/http/front.ts): the same fields plainHeaders()
+ * gives node:http, plus what node:http adds itself (Date, Connection, Keep-Alive), then the body
+ * (not for HEAD). Made once per entry per second and shared by every hit; a large body's chunks
+ * are the entry's own, never copied.
+ */
+export function wireAnswer(
   e: Entry,
   name: string,
   result: CacheResult,
   now: number,
   close: boolean,
+  headOnly: boolean,
   keepAliveS: number,
-): Buffer {
+): readonly Buffer[] {
   const ageS = Math.floor(currentAgeMs(e, now) / 1000);
   const date = formatHttpDate(now);
   let m = wireMemos.get(e);
@@ -92,10 +102,21 @@ export function wireHead(
     m.source !== e.headers ||
     m.name !== name
   ) {
-    m = { source: e.headers, name, result, ageS, date, keepAlive: undefined, close: undefined };
+    m = {
+      source: e.headers,
+      name,
+      result,
+      ageS,
+      date,
+      answers: [
+        [undefined, undefined],
+        [undefined, undefined],
+      ],
+    };
     wireMemos.set(e, m);
   }
-  const have = close ? m.close : m.keepAlive;
+  const slot = m.answers[close ? 1 : 0];
+  const have = slot[headOnly ? 1 : 0];
   if (have !== undefined) return have;
   let text = 'HTTP/1.1 200 OK\r\n';
   for (const [k, v] of Object.entries(plainHeaders(e, name, result, ageS))) {
@@ -108,9 +129,13 @@ export function wireHead(
     ? 'connection: close\r\n\r\n'
     : `connection: keep-alive\r\nkeep-alive: timeout=${keepAliveS}\r\n\r\n`;
   const head = Buffer.from(text, 'latin1');
-  if (close) m.close = head;
-  else m.keepAlive = head;
-  return head;
+  const chunks = e.body.chunks;
+  let out: Buffer[];
+  if (headOnly || chunks.length === 0) out = [head];
+  else if (e.body.length <= JOIN_MAX_BYTES) out = [Buffer.concat([head, ...chunks])];
+  else out = [head, ...chunks];
+  slot[headOnly ? 1 : 0] = out;
+  return out;
 }
 
 /** Answer one client from an entry: 304, 206/416 for Range, HEAD, or the streamed body. */

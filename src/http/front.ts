@@ -15,17 +15,14 @@ import { MAX_HEAD_BYTES, parseRequestHead, type PlainRequest } from './request-h
  * handed to node:http for good, bytes and all, so only node:http ever reads such a stream.
  */
 
-/** Bytes to send for one request; the body chunks are shared (e.g. a cached entry's), not copied. */
-export interface Prepared {
-  head: Buffer;
-  body: readonly Buffer[];
-}
-
 export interface FrontOptions {
   /** Answers bridged and handed-over requests (its own timeouts and limits apply to them). */
   server: http.Server;
-  /** Prepared bytes for a plain request, or undefined to let node:http answer it. */
-  answer(req: PlainRequest, socket: net.Socket): Prepared | undefined;
+  /**
+   * The whole answer to a plain request as bytes to write (head, then body unless HEAD; shared,
+   * e.g. a cached entry's, not copied), or undefined to let node:http answer it.
+   */
+  answer(req: PlainRequest, socket: net.Socket): readonly Buffer[] | undefined;
   /** A keep-alive connection silent this long with nothing in progress is closed. */
   keepAliveTimeoutMs: number;
   /** A request head not complete this long after its first byte: the connection is closed. */
@@ -156,7 +153,9 @@ class Conn {
     }
     let buf = this.#pending;
     let off = 0;
-    this.#s.cork();
+    // Corked only when more than one buffer goes out in this turn (a large body, or pipelined
+    // requests): a lone write is cheaper uncorked.
+    let corked = false;
     try {
       while (buf !== undefined && off < buf.length && this.#mode === 'fast' && !this.#blocked) {
         const r = parseRequestHead(buf, off);
@@ -166,16 +165,20 @@ class Conn {
           buf = undefined;
           break;
         }
-        const prepared = this.#prepared(r);
-        if (prepared === undefined) {
+        const out = this.#prepared(r);
+        if (out === undefined) {
           this.#bridgeOne(buf.subarray(off, r.end));
           off = r.end;
           break;
         }
         off = r.end;
         this.#headSince = performance.now();
-        let ok = this.#s.write(prepared.head);
-        if (r.method === 'GET') for (const chunk of prepared.body) ok = this.#s.write(chunk);
+        if (!corked && (out.length > 1 || off < buf.length)) {
+          this.#s.cork();
+          corked = true;
+        }
+        let ok = true;
+        for (const b of out) ok = this.#s.write(b);
         if (r.close) {
           this.#mode = 'closed';
           this.#s.end();
@@ -185,7 +188,7 @@ class Conn {
         if (!ok) this.#blocked = true;
       }
     } finally {
-      this.#s.uncork();
+      if (corked) this.#s.uncork();
     }
     this.#pending = buf === undefined || off >= buf.length ? undefined : buf.subarray(off);
     if (this.#pending !== undefined && this.#mode === 'fast') {
@@ -195,7 +198,7 @@ class Conn {
   }
 
   /** The owner's prepared answer; a fault in it sends the request the long way, not the process down. */
-  #prepared(r: PlainRequest): Prepared | undefined {
+  #prepared(r: PlainRequest): readonly Buffer[] | undefined {
     try {
       return this.#o.answer(r, this.#s);
     } catch (err) {

@@ -122,6 +122,31 @@ describe('connection front: cached hits on the socket, everything else through n
     assert.equal(await srv.origin.count(path), 1);
   });
 
+  it('large and small hits, pipelined in one write, come back whole and in order', async () => {
+    // A small body goes out joined to its head, a large one as the head and the entry's chunks.
+    const big = '/obj/front-big?cc=public,max-age=60&size=100000';
+    const small = '/obj/front-small?cc=public,max-age=60&size=900';
+    await get(srv.edge.url + big);
+    await get(srv.edge.url + small);
+    const c = new Raw(port(srv.edge.url));
+    const one = (p: string, m = 'GET') => `${m} ${p} HTTP/1.1\r\nhost: x\r\n\r\n`;
+    c.send(one(big) + one(small) + one(big, 'HEAD') + one(big) + one(small, 'HEAD') + one(small));
+    const a = await c.response();
+    assert.ok(a.body.equals(bodyBytes(big, 100_000)));
+    assert.ok((await c.response()).body.equals(bodyBytes(small, 900)));
+    const h = await c.response(true);
+    assert.equal(h.headers['content-length'], '100000');
+    const b = await c.response();
+    assert.equal(b.headers['x-cache'], 'edge HIT');
+    assert.ok(b.body.equals(bodyBytes(big, 100_000)));
+    assert.equal((await c.response(true)).headers['content-length'], '900');
+    const s = await c.response();
+    assert.equal(s.headers['x-cache'], 'edge HIT');
+    assert.ok(s.body.equals(bodyBytes(small, 900)));
+    c.socket.destroy();
+    assert.equal(await srv.origin.count(big), 1);
+  });
+
   it('a head that arrives a few bytes at a time is read once it is whole', async () => {
     const path = '/obj/front-g?cc=public,max-age=60&size=70';
     await get(srv.edge.url + path);
