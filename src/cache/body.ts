@@ -1,3 +1,9 @@
+/** Where a completed body may find the same bytes already held in this process (util/byte-share.ts). */
+export interface BodySharing {
+  find(chunks: readonly Buffer[], length: number): Buffer | undefined;
+  offer(buf: Buffer): void;
+}
+
 /**
  * A response body shared by every client of one object: upstream appends chunks, readers keep a
  * cursor into the same Buffers (never a per-reader copy) and are woken by a direct call when more
@@ -11,9 +17,11 @@ export class SharedBody {
   /** From Content-Length when upstream sent one; a body ending at another length has failed. */
   readonly expectedLength: number | undefined;
   readonly #readers = new Set<() => void>();
+  readonly #sharing: BodySharing | undefined;
 
-  constructor(expectedLength?: number) {
+  constructor(expectedLength?: number, sharing?: BodySharing) {
     this.expectedLength = expectedLength;
+    this.#sharing = sharing;
   }
 
   static of(buf: Buffer): SharedBody {
@@ -62,6 +70,19 @@ export class SharedBody {
    * later hit is one write() instead of a writev of dozens of socket-sized pieces.
    */
   #compact(): void {
+    // Another tier of this process holds these very bytes: keep its buffer, drop ours.
+    const same = this.#sharing?.find(this.chunks, this.length);
+    if (same !== undefined) {
+      this.chunks.length = 0;
+      this.chunks.push(same);
+      this.generation++;
+      return;
+    }
+    this.#compactOwn();
+    if (this.chunks.length === 1) this.#sharing?.offer(this.chunks[0]!);
+  }
+
+  #compactOwn(): void {
     const only = this.chunks.length === 1 ? this.chunks[0]! : undefined;
     // A lone chunk is usually a slice of the socket's read buffer, which also holds the response
     // headers (and a small body shares it with nothing else): kept as is, a 20-byte 404 body

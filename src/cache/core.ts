@@ -1,3 +1,4 @@
+import type { ByteShare } from '../util/byte-share.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CacheConfig } from '../config/schema.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -58,6 +59,8 @@ export interface CoreDeps {
   readonly answer: Answerer;
   readonly monitor: CacheMonitor;
   readonly leases?: Leases | undefined;
+  /** The all-in-one process: bodies another tier holds are kept once (util/byte-share.ts). */
+  readonly share?: ByteShare | undefined;
 }
 
 function keyOf(url: string, varyKey: string): string {
@@ -116,6 +119,7 @@ export class CacheCore implements FlightOwner {
       owner: this,
       live: this.live,
       monitor: deps.monitor,
+      share: deps.share,
     };
   }
 

@@ -2,7 +2,8 @@ import { isBlockingReload } from '../hls/directives.js';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { describeError, isCorralError } from '../util/errors.js';
-import { SharedBody } from './body.js';
+import { SharedBody, type BodySharing } from './body.js';
+import { sharePath, type ByteShare } from '../util/byte-share.js';
 import { createEntry, inSieWindow, refreshEntry, syntheticEntry, varyKeyOf, type Entry } from './entry.js';
 import type { CacheMonitor } from './monitor.js';
 import type { PolicyDefaults } from './policy.js';
@@ -74,6 +75,8 @@ export interface FlightDeps {
   readonly owner: FlightOwner;
   readonly live: LiveAdvice;
   readonly monitor: CacheMonitor;
+  /** The all-in-one process: bodies held by another tier are kept once (util/byte-share.ts). */
+  readonly share?: ByteShare | undefined;
 }
 
 /**
@@ -302,7 +305,7 @@ export class Flight {
       probe.headers['cache-control'] = 'no-store';
       probe.policy = { ...probe.policy, storable: false, lifetimeMs: 0 };
     }
-    const body = new SharedBody(length);
+    const body = new SharedBody(length, this.#sharing());
     const e: Entry = { ...probe, body };
     this.#feed(up, body, e);
     if (whole) {
@@ -320,6 +323,14 @@ export class Flight {
     }
     if (e.policy.storable) this.#deps.owner.keep(this.url, e);
     this.#release(e);
+  }
+
+  /** How this flight's body finds a copy another tier holds: by path, objects without a query. */
+  #sharing(): BodySharing | undefined {
+    const share = this.#deps.share;
+    const path = share === undefined ? undefined : sharePath(this.url);
+    if (share === undefined || path === undefined) return undefined;
+    return { find: (chunks, length) => share.find(path, chunks, length), offer: (b) => share.offer(path, b) };
   }
 
   /** What to serve instead of an upstream failure: the stale copy, or the newest playlist. */

@@ -22,6 +22,7 @@ import type { ClusterLink } from './link.js';
 import { cacheMetrics, newTallies, type CacheMetrics, type TallySource } from './metrics.js';
 import { nodeMonitor } from './monitor.js';
 import { wireAnswer } from './serve.js';
+import type { ByteShare } from '../util/byte-share.js';
 import { PEER_HOPS, Upstream, type Fetcher } from './upstream.js';
 import { CorralError } from '../util/errors.js';
 import type { Answerer, CacheResult, Waiter } from './waiter.js';
@@ -42,6 +43,8 @@ export interface CacheNodeOptions {
   cluster?: ClusterLink;
   /** Time for ages, timeouts and latency; the real clock unless a test or simulation says so. */
   clock?: Clock;
+  /** Tiers in one process (corral start): keep each body once across them (util/byte-share.ts). */
+  share?: ByteShare;
 }
 
 export type { Entry } from './entry.js';
@@ -163,6 +166,7 @@ export class CacheNode {
       answer: this.#answer,
       monitor,
       leases: opts.cluster,
+      share: opts.share,
     });
   }
 

@@ -9,6 +9,8 @@ import { Packager } from '../package/registry.js';
 import { Origin, createStore } from '../origin/index.js';
 import type { OriginPush } from '../origin/types.js';
 import { CacheNode } from '../cache/index.js';
+import { ByteShare } from '../util/byte-share.js';
+import { registerShareMetrics } from '../metrics/share.js';
 import { PlayerRoutes } from '../player/routes.js';
 import { DashboardRoutes } from '../player/dashboard.js';
 import { CorralError, describeError } from '../util/errors.js';
@@ -46,10 +48,21 @@ export interface OriginNode {
 }
 
 /** The origin on its own port: serving, and the HTTP push receiver when a token is set. */
-export async function startOriginNode(config: Config, log: Logger, closers: Closer[]): Promise<OriginNode> {
+export async function startOriginNode(
+  config: Config,
+  log: Logger,
+  closers: Closer[],
+  share?: ByteShare,
+): Promise<OriginNode> {
   const registry = createRegistry();
   const store = await createStore(config.origin);
-  const origin = new Origin({ store, config: config.origin, logger: log.child({ c: 'origin' }), registry });
+  const origin = new Origin({
+    store,
+    config: config.origin,
+    logger: log.child({ c: 'origin' }),
+    registry,
+    share,
+  });
   closers.push(() => origin.close());
   const address = await origin.listen(config.origin.port, config.origin.host);
   return { origin, address, registry };
@@ -141,8 +154,11 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const closers: Closer[] = [];
+  // Origin, shield and edge in one process hold each segment's bytes once.
+  const share = config.tiers.shareBodies ? new ByteShare() : undefined;
   try {
-    const o = await startOriginNode(config, log, closers);
+    const o = await startOriginNode(config, log, closers, share);
+    if (share !== undefined) registerShareMetrics(o.registry, share);
     const ingest = await startIngestNode(config, log, o.origin.push, o.registry, closers);
     let edgeUpstream = urlOf(o.address);
     let shieldAddr: AddressInfo | undefined;
@@ -157,6 +173,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         logger: log.child({ c: 'shield' }),
         registry: shieldRegistry,
         role: 'shield',
+        ...(share === undefined ? {} : { share }),
       });
       closers.push(() => shield.close());
       shieldAddr = await shield.listen(config.shield.port, config.shield.host);
@@ -176,6 +193,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       logger: log.child({ c: 'edge' }),
       registry: edgeRegistry,
       role: 'edge',
+      ...(share === undefined ? {} : { share }),
       localRoutes: (req, res) => player.handle(req, res) || dashboard.handle(req, res),
     });
     closers.push(() => edge.close());

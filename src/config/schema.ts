@@ -496,7 +496,17 @@ export const configSchema = z.strictObject({
    * shield defaults). Off: the edge talks to the origin directly.
    */
   shield: shieldSchema.prefault({}),
-  tiers: z.strictObject({ shield: z.boolean().default(true) }).prefault({}),
+  tiers: z
+    .strictObject({
+      shield: z.boolean().default(true),
+      /**
+       * `corral start` only: the tiers of the one process keep each segment's bytes once. A tier
+       * still fetches over loopback HTTP as separate machines would; a body whose bytes equal the
+       * origin's (or the tier above's) copy keeps that copy instead of its own.
+       */
+      shareBodies: z.boolean().default(true),
+    })
+    .prefault({}),
   transcode: transcodeSchema.prefault({}),
   /** Most live streams at once across all publishers. */
   maxStreams: z.number().int().min(1).default(64),

@@ -15,6 +15,7 @@ import { assertValidPath, MAX_URL_LENGTH, parseRequestPath } from './paths.js';
 import { LiveServe } from './live-serve.js';
 import { sanitizeLiveState } from './live-state.js';
 import { handlePushRequest, KINDS } from './receiver.js';
+import type { ByteShare } from '../util/byte-share.js';
 import { serveObject } from './serve-object.js';
 import { StreamsIndex } from './streams-index.js';
 import type { ObjectStore, OriginPush, PlaylistState, PushObject, StoredObject } from './types.js';
@@ -26,6 +27,8 @@ export interface OriginOptions {
   registry?: Registry;
   /** Clock for storedAt / Last-Modified; injectable for tests and the simulator. */
   now?: () => number;
+  /** Cache tiers in this same process keep the stored bodies instead of copies (corral start). */
+  share?: ByteShare | undefined;
 }
 
 /** Printable ASCII only, bounded: what a Content-Type header may carry. */
@@ -52,6 +55,7 @@ export class Origin {
   /** Blocking reloads, delta updates and preload-hint holds for LL-HLS playlists. */
   readonly #live: LiveServe;
   readonly #now: () => number;
+  readonly #share: ByteShare | undefined;
   /** Tells packagers this is a new process, whose store may have started empty. */
   readonly #instance = randomUUID();
   #server: Server | undefined;
@@ -60,6 +64,7 @@ export class Origin {
   constructor(opts: OriginOptions) {
     this.#store = opts.store;
     this.#now = opts.now ?? Date.now;
+    this.#share = opts.share;
     this.#config = opts.config;
     this.#logger = opts.logger;
     this.#registry = opts.registry;
@@ -110,6 +115,7 @@ export class Origin {
       ...(obj.delta === undefined ? {} : { delta: obj.delta }),
     };
     await this.#store.put(obj.path, stored);
+    if (obj.kind !== 'playlist') this.#share?.offer(`/${obj.path}`, obj.body);
     const ended = obj.kind === 'playlist' && (live?.ended ?? hasEndList(obj.body));
     this.#streams.onPut(obj.path, obj.kind, stored.storedAt, ended);
     // After the store has it: every request held on this path is answered now, in this one pass.

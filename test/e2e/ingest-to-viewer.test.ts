@@ -79,7 +79,14 @@ describe('ingest to viewer port', () => {
     assert.equal(seg.headers.get('content-type'), 'video/mp4');
     // Viewers -> edge -> shield -> origin: both tiers report themselves.
     assert.match(seg.headers.get('x-cache') ?? '', /edge .*shield|shield.*edge/);
-    await seg.arrayBuffer();
+    const segBytes = Buffer.from(await seg.arrayBuffer());
+    // Three tiers, one process: the shield and the edge each kept the origin's copy of the
+    // segment, not their own (counted on the origin's /metrics, which is the process's).
+    const metric = (text: string, name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    const originMetrics = (await getText(`http://127.0.0.1:${t.server.origin.port}/metrics`)).text;
+    assert.ok(metric(originMetrics, 'corral_shared_bodies_total') >= 2, 'shield and edge share bodies');
+    assert.ok(metric(originMetrics, 'corral_shared_body_bytes_total') >= 2 * segBytes.length);
 
     const info = await probe(mediaUrl);
     const video = info.streams.find((s) => s.codec_type === 'video');
