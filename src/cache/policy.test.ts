@@ -143,6 +143,10 @@ describe("decidePolicy with this tier's defaults (issue 9)", () => {
     assert.equal(decide(200, 'max-age=1, stale-if-error=5').sieMs, 5_000);
     assert.equal(decide(200, 'max-age=1, stale-if-error=0').sieMs, 0);
   });
+  it('an immutable answer (a live segment) gets no default window: its max-age is its whole life', () => {
+    assert.equal(decide(200, 'public, max-age=41, immutable').sieMs, 0);
+    assert.equal(decide(200, 'public, max-age=41, immutable, stale-if-error=10').sieMs, 10_000);
+  });
   it('must-revalidate and no-cache get no stale window', () => {
     assert.equal(decide(200, 'max-age=1, must-revalidate').sieMs, 0);
     assert.equal(decide(200, 'no-cache').sieMs, 0);

@@ -74,7 +74,11 @@ export function decidePolicy(
   if (isError && lifetime !== undefined) lifetime = Math.min(lifetime, ERROR_TTL_MS);
   const swrMs = isError ? 0 : (d.staleWhileRevalidate ?? 0) * 1000;
   // A stale 404 is no better than an error page: the default window is for real content only.
-  const sieDefault = status < 400 && !d.noCache ? defaults.staleIfErrorMs : 0;
+  // Nor for an immutable answer: its max-age already says how long it can be asked for (a live
+  // segment's covers its time in the window and the availability time after it); kept past
+  // that, a segment no playlist lists would hold memory for nobody. An upstream that names a
+  // stale-if-error window still gets it.
+  const sieDefault = status < 400 && !d.noCache && !d.immutable ? defaults.staleIfErrorMs : 0;
   const sieMs = isError ? 0 : d.staleIfError === undefined ? sieDefault : d.staleIfError * 1000;
   // 206 and 304 are never stored: we always fetch whole objects, and 304s update entries.
   const storable = shareable && status !== 206 && status !== 304 && lifetime !== undefined && lifetime > 0;
