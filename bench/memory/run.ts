@@ -4,7 +4,9 @@
  * rendition's segments, parts and init), so the edge, the shield and the origin all hold all of
  * it: the most one stream can make the process keep. Every 30 s it compares
  *  - window bytes: what the playlists list right now (segments, parts and init of every
- *    rendition, each counted once at its fetched size);
+ *    rendition, each counted once at its fetched size), and askable bytes: those plus what left
+ *    the playlists less than the availability time ago (package.availabilityS, 30 s), which a
+ *    viewer may still ask for (RFC 8216 6.2.2) and every tier therefore keeps;
  *  - buffer bytes: what corral holds in Buffers (V8 external memory: every Buffer once, however
  *    many tiers refer to it), and each store's own count (which counts a shared body per tier);
  *  - RSS, the process's whole footprint (code, heap and allocator included).
@@ -56,6 +58,8 @@ const share = flags.share !== 'false';
 const size = /^\d+x\d+$/.test(flags.size ?? '') ? flags.size! : '1280x720';
 const kbps = num(flags.kbps, 'kbps', 50, 20_000);
 const SAMPLE_S = 30;
+/** corral's package.availabilityS default: how long an object stays askable after it left. */
+const AVAILABILITY_S = 30;
 const durationS = minutes * 60;
 const mb = (b: number) => round(b / 2 ** 20, 1);
 
@@ -65,6 +69,7 @@ interface Sample {
   t: number;
   windowMb: number;
   windowObjects: number;
+  askableMb: number;
   externalMb: number;
   heapUsedMb: number;
   rssMb: number;
@@ -72,6 +77,7 @@ interface Sample {
   sharedBodies: number;
   sharedMb: number;
   externalOverWindow: number;
+  externalOverAskable: number;
 }
 
 /**
@@ -81,6 +87,8 @@ interface Sample {
 class Walker {
   readonly #base: string;
   readonly #sizes = new Map<string, number>();
+  /** Objects no longer listed, with when they left: askable until the availability time ends. */
+  readonly #left = new Map<string, number>();
   #media: string[] = [];
   #listed = new Set<string>();
   fetched = 0;
@@ -102,6 +110,12 @@ class Walker {
   get windowBytes(): number {
     let n = 0;
     for (const u of this.#listed) n += this.#sizes.get(u) ?? 0;
+    return n;
+  }
+
+  get askableBytes(): number {
+    let n = this.windowBytes;
+    for (const u of this.#left.keys()) n += this.#sizes.get(u) ?? 0;
     return n;
   }
 
@@ -136,8 +150,14 @@ class Walker {
         this.failed++;
       }
     }
-    // Sizes of what is no longer listed are forgotten: the map stays as small as the window.
-    for (const u of this.#sizes.keys()) if (!listed.has(u)) this.#sizes.delete(u);
+    // What left the playlists is remembered for the availability time, then forgotten: the maps
+    // stay as small as what can be asked for.
+    const now = performance.now();
+    for (const u of this.#listed) if (!listed.has(u)) this.#left.set(u, now);
+    for (const [u, at] of this.#left) {
+      if (listed.has(u) || now - at > AVAILABILITY_S * 1000) this.#left.delete(u);
+    }
+    for (const u of this.#sizes.keys()) if (!listed.has(u) && !this.#left.has(u)) this.#sizes.delete(u);
     this.#listed = listed;
   }
 }
@@ -193,11 +213,13 @@ void run(async () => {
         if (n === 'corral_cache_store_bytes') storeMb[l.tier ?? '?'] = mb(v);
       }
       const windowBytes = walker.windowBytes;
+      const askable = walker.askableBytes;
       const external = sum(m, 'nodejs_external_memory_bytes');
       const s: Sample = {
         t: round(t, 0),
         windowMb: mb(windowBytes),
         windowObjects: walker.windowObjects,
+        askableMb: mb(askable),
         externalMb: mb(external),
         heapUsedMb: mb(sum(m, 'nodejs_heap_size_used_bytes')),
         rssMb: mb(rssBytes(corral.child.pid)),
@@ -205,25 +227,26 @@ void run(async () => {
         sharedBodies: sum(m, 'corral_shared_bodies_total'),
         sharedMb: mb(sum(m, 'corral_shared_body_bytes_total')),
         externalOverWindow: windowBytes > 0 ? round(external / windowBytes, 2) : 0,
+        externalOverAskable: askable > 0 ? round(external / askable, 2) : 0,
       };
       samples.push(s);
       console.log(
-        `  t=${s.t} s window ${s.windowMb} MB (${s.windowObjects} objects); buffers ${s.externalMb} MB = ${s.externalOverWindow}x; heap ${s.heapUsedMb} MB; RSS ${s.rssMb} MB; stores ${JSON.stringify(s.storeMb)}; shared ${s.sharedBodies} bodies / ${s.sharedMb} MB; load ${loadavg()[0]}`,
+        `  t=${s.t} s window ${s.windowMb} MB (${s.windowObjects} objects), askable ${s.askableMb} MB; buffers ${s.externalMb} MB = ${s.externalOverWindow}x window, ${s.externalOverAskable}x askable; heap ${s.heapUsedMb} MB; RSS ${s.rssMb} MB; stores ${JSON.stringify(s.storeMb)}; shared ${s.sharedBodies} bodies / ${s.sharedMb} MB; load ${loadavg()[0]}`,
       );
     }
     await sleep(1000);
   }
   const last = samples.at(-1);
-  const maxRatio = Math.max(
-    ...samples.slice(Math.floor(samples.length / 2)).map((s) => s.externalOverWindow),
-  );
+  const secondHalf = samples.slice(Math.floor(samples.length / 2));
+  const maxRatio = Math.max(...secondHalf.map((s) => s.externalOverWindow));
+  const maxAskable = Math.max(...secondHalf.map((s) => s.externalOverAskable));
   console.log(
-    `\n| tiers.shareBodies | minutes | window (MB) | buffers held (MB) | buffers / window | max over the 2nd half | stores origin / shield / edge (MB) | RSS (MB) | objects fetched |`,
+    `\n| tiers.shareBodies | minutes | window / askable (MB) | buffers held (MB) | buffers / window (max, 2nd half) | buffers / askable (max, 2nd half) | stores origin / edge (MB) | RSS (MB) | objects fetched |`,
   );
   console.log('|---|---|---|---|---|---|---|---|---|');
   if (last) {
     console.log(
-      `| ${share} | ${minutes} | ${last.windowMb} | ${last.externalMb} | ${last.externalOverWindow}x | ${maxRatio}x | ${last.storeMb.origin ?? '-'} / ${last.storeMb.shield ?? '-'} / ${last.storeMb.edge ?? '-'} | ${last.rssMb} | ${walker.fetched} (${walker.failed} failed) |`,
+      `| ${share} | ${minutes} | ${last.windowMb} / ${last.askableMb} | ${last.externalMb} | ${last.externalOverWindow}x (${maxRatio}x) | ${last.externalOverAskable}x (${maxAskable}x) | ${last.storeMb.origin ?? '-'} / ${last.storeMb.edge ?? '-'} | ${last.rssMb} | ${walker.fetched} (${walker.failed} failed) |`,
     );
   }
   await writeResults(new URL('./last-run.json', import.meta.url), {
@@ -233,6 +256,8 @@ void run(async () => {
     samples,
     fetched: walker.fetched,
     failed: walker.failed,
-    summary: last ? { ...last, maxExternalOverWindowSecondHalf: maxRatio } : null,
+    summary: last
+      ? { ...last, maxExternalOverWindowSecondHalf: maxRatio, maxExternalOverAskableSecondHalf: maxAskable }
+      : null,
   });
 });

@@ -11,6 +11,7 @@ import type { SessionTracks } from './tracks.js';
 import type { PushQueue } from './push-queue.js';
 import type { CutLog } from './cut-log.js';
 import { PartBuilder, type PartMedia } from './parts.js';
+import { PartArena } from './part-arena.js';
 import { PlaylistWindow, type RenditionPosition } from './playlist-window.js';
 import type { RenditionRole } from './role.js';
 
@@ -61,6 +62,7 @@ export class Rendition {
   #segmenter: Segmenter | undefined;
   #parts: PartBuilder | undefined;
   #openBodies: Buffer[] = [];
+  readonly #arena = new PartArena();
   #tracks: SessionTracks | undefined;
   #audioClock: AudioClock | undefined;
   #mapUri = '';
@@ -227,7 +229,8 @@ export class Rendition {
   #publishPart(media: PartMedia): void {
     const msn = this.#win.openMsn;
     if (msn === undefined || !this.#tracks || this.#d.queue.full) return;
-    const body = buildSegment(this.#fragmentSeq++, media, this.#tracks, this.#audioClock);
+    const built = buildSegment(this.#fragmentSeq++, media, this.#tracks, this.#audioClock);
+    const body = this.#arena.add(built, this.#openBodies.length === 0);
     const entry = this.#win.addPart(media.durationMs / 1000, media.independent);
     this.#d.queue.put({
       path: this.#d.basePath + entry.uri,
@@ -281,7 +284,7 @@ export class Rendition {
     // In LL-HLS the segment is exactly its parts, back to back, so both paths carry the same bytes.
     const body =
       parts.length > 0
-        ? Buffer.concat(partBodies)
+        ? (this.#arena.joined(partBodies) ?? Buffer.concat(partBodies))
         : buildSegment(this.#fragmentSeq++, media, tracks, this.#audioClock);
     const uri = `seg-${seq}.m4s`;
     this.#d.queue.put({
