@@ -172,6 +172,19 @@ const CHUNK_OVERHEAD = 160;
 const MIN_BODY_COST = 4096;
 
 /**
+ * A 200 body up to this size goes on the wire joined to its head (serve.ts wireAnswer): one
+ * write per cached hit instead of two.
+ */
+export const JOIN_MAX_BYTES = 4 * 1024;
+
+/**
+ * What the hit path's prepared answers add to a 200 (serve.ts wireAnswer): up to four heads (GET
+ * and HEAD, kept-alive and closing connections) and, for a body up to JOIN_MAX_BYTES, up to two
+ * joined copies of head and body. They live as long as the entry, so the budget counts them.
+ */
+const WIRE_HEADS_COST = 4 * 512;
+
+/**
  * Bytes an entry costs, for the LRU budget: what it really holds, not just its body, so a flood of
  * tiny 404s is charged what it takes (it was ~512 B against a real ~2.3 KB before issue 9).
  */
@@ -184,7 +197,10 @@ export function entrySize(e: Entry, key: string): number {
   }
   const length = e.body.totalLength ?? e.body.length;
   const body = length === 0 ? 0 : Math.max(length, MIN_BODY_COST);
-  return ENTRY_OVERHEAD + key.length + fields + body + CHUNK_OVERHEAD * Math.max(1, e.body.chunks.length);
+  const wire = e.status !== 200 ? 0 : WIRE_HEADS_COST + (length <= JOIN_MAX_BYTES ? 2 * length : 0);
+  return (
+    ENTRY_OVERHEAD + key.length + fields + body + wire + CHUNK_OVERHEAD * Math.max(1, e.body.chunks.length)
+  );
 }
 
 /** A response this node makes itself (upstream unreachable, future segment not there). */

@@ -4,7 +4,7 @@ import { formatHttpDate, parseHttpDate } from '../http/date.js';
 import { headerString } from '../http/fields.js';
 import { contentRange, parseRange, unsatisfiedRange } from '../http/range.js';
 import type { SharedBody } from './body.js';
-import { currentAgeMs, type Entry } from './entry.js';
+import { currentAgeMs, JOIN_MAX_BYTES, type Entry } from './entry.js';
 import type { CacheResult, DoneFn, Waiter } from './waiter.js';
 
 function isNotModified(w: Waiter, e: Entry): boolean {
@@ -69,13 +69,6 @@ interface WireMemo {
 const wireMemos = new WeakMap<Entry, WireMemo>();
 
 /**
- * Bodies up to this size go out joined to the head in one buffer: one write instead of a corked
- * pair saved ~1.5 us of ~13 per 2 KB answer on a bare socket. The join is made once per entry per
- * second (the head changes with Age and Date), so it costs one extra copy of small objects only.
- */
-const JOIN_MAX_BYTES = 16 * 1024;
-
-/**
  * The bytes of a cached 200 (HIT, or STALE within stale-while-revalidate) as they go on the
  * wire, for the connection front's hit path (src/http/front.ts): the same fields plainHeaders()
  * gives node:http, plus what node:http adds itself (Date, Connection, Keep-Alive), then the body
@@ -132,8 +125,15 @@ export function wireAnswer(
   const chunks = e.body.chunks;
   let out: Buffer[];
   if (headOnly || chunks.length === 0) out = [head];
-  else if (e.body.length <= JOIN_MAX_BYTES) out = [Buffer.concat([head, ...chunks])];
-  else out = [head, ...chunks];
+  else if (e.body.length <= JOIN_MAX_BYTES) {
+    // One write instead of a corked pair saved ~1.5 us of ~13 per 2 KB answer on a bare socket.
+    // Made once per entry per second (Age and Date change), charged by entrySize, and never a
+    // slice of the shared 8 KB pool, which it would pin for the entry's life.
+    const joined = Buffer.allocUnsafeSlow(head.length + e.body.length);
+    let at = head.copy(joined, 0);
+    for (const c of chunks) at += c.copy(joined, at);
+    out = [joined];
+  } else out = [head, ...chunks];
   slot[headOnly ? 1 : 0] = out;
   return out;
 }
