@@ -38,10 +38,37 @@ const NOT_PLAIN = new Set(['content-length', 'transfer-encoding', 'upgrade', 'ex
  * Field names seen before, each kept as one string object. Storing a freshly sliced string as a
  * key of the headers object changes a property-store cache on every request, and V8 then never
  * optimizes this function (measured: 2.5-4 us per head instead of 0.4); a name that was used as a
- * key before is already internalized. Bounded: past the limit, new names are used as they come.
+ * key before is already internalized. Bounded in count and in name length (at most ~32 KB), and
+ * seeded with the common names, so a client sending made-up names cannot crowd those out: past
+ * the bound, new names are used as they come (slower, never wrong).
  */
-const NAMES = new Map<string, string>();
 const MAX_NAMES = 512;
+const MAX_NAME_LENGTH = 64;
+const NAMES = new Map<string, string>(
+  [
+    'host',
+    'user-agent',
+    'accept',
+    'accept-encoding',
+    'accept-language',
+    'connection',
+    'origin',
+    'referer',
+    'cookie',
+    'range',
+    'if-range',
+    'if-none-match',
+    'if-modified-since',
+    'authorization',
+    'cache-control',
+    'pragma',
+    'via',
+    'x-forwarded-for',
+    'sec-fetch-mode',
+    'sec-fetch-site',
+    'sec-fetch-dest',
+  ].map((n) => [n, n]),
+);
 const MORE: HeadParse = { kind: 'more' };
 const OTHER: HeadParse = { kind: 'other' };
 
@@ -106,7 +133,7 @@ export function parseRequestHead(buf: Buffer, off = 0): HeadParse {
     if (upper) name = name.toLowerCase();
     const known = NAMES.get(name);
     if (known !== undefined) name = known;
-    else if (NAMES.size < MAX_NAMES) NAMES.set(name, name);
+    else if (NAMES.size < MAX_NAMES && name.length <= MAX_NAME_LENGTH) NAMES.set(name, name);
     p++;
     while (buf[p] === SP || buf[p] === HTAB) p++;
     const v0 = p;
