@@ -25,6 +25,7 @@ import { CORRAL_BIN, startCorral } from '../lib/corral.js';
 import { numberFlag as num } from '../lib/flags.js';
 import { startBench } from '../lib/harness.js';
 import { loadavg } from '../lib/loadavg.js';
+import { untilSegments } from '../lib/hls.js';
 import { FFMPEG } from '../lib/media.js';
 import { freePort } from '../lib/net.js';
 import { sleep, type Child, type Procs } from '../lib/procs.js';
@@ -341,16 +342,7 @@ void run(async () => {
     }),
   );
   const path = '/live/cap/index.m3u8';
-  await until(
-    'three segments at the origin',
-    async () => {
-      const r = await fetch(`${corral.origin}/live/cap/src/index.m3u8`, {
-        signal: AbortSignal.timeout(3000),
-      });
-      return r.ok && ((await r.text()).match(/#EXTINF/g)?.length ?? 0) >= 3 ? true : undefined;
-    },
-    60_000,
-  );
+  await untilSegments(`${corral.origin}/live/cap/src/index.m3u8`, 3, 'three segments at the origin', 60_000);
   const originHeaders: Record<string, string> = {};
   for (const p of [path, '/live/cap/src/index.m3u8']) {
     const r = await fetch(`${corral.origin}${p}`);

@@ -26,11 +26,12 @@ import { startCorral } from '../lib/corral.js';
 import { numberFlag as num } from '../lib/flags.js';
 import { startBench } from '../lib/harness.js';
 import { loadavg } from '../lib/loadavg.js';
+import { untilSegments } from '../lib/hls.js';
 import { FFMPEG } from '../lib/media.js';
 import { rssBytes } from '../lib/procfs.js';
 import { sleep } from '../lib/procs.js';
 import { writeResults } from '../lib/results.js';
-import { round, scrape, sum, until } from '../latency/util.js';
+import { round, scrape, sum } from '../latency/util.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -179,14 +180,10 @@ void run(async () => {
     }),
   );
   const mv = '/live/mem/index.m3u8';
-  await until(
+  await untilSegments(
+    `${corral.viewer}/live/mem/src/index.m3u8`,
+    3,
     'three segments through the edge',
-    async () => {
-      const r = await fetch(`${corral.viewer}/live/mem/src/index.m3u8`, {
-        signal: AbortSignal.timeout(3000),
-      });
-      return r.ok && ((await r.text()).match(/#EXTINF/g)?.length ?? 0) >= 3 ? true : undefined;
-    },
     90_000,
   );
   // The ladder's renditions are listed once the transcoder has produced their first segments.

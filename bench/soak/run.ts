@@ -20,11 +20,12 @@ import { CORRAL_BIN, startCorral } from '../lib/corral.js';
 import { numberFlag as num } from '../lib/flags.js';
 import { startBench } from '../lib/harness.js';
 import { loadavg } from '../lib/loadavg.js';
+import { untilSegments } from '../lib/hls.js';
 import { FFMPEG } from '../lib/media.js';
 import { descendantsOf, rssBytes, treeCpuSeconds } from '../lib/procfs.js';
 import { sleep, type Child } from '../lib/procs.js';
 import { writeResults } from '../lib/results.js';
-import { round, scrape, sum, until } from '../latency/util.js';
+import { round, scrape, sum } from '../latency/util.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -181,14 +182,10 @@ void run(async () => {
     }),
   );
   const url = `${corral.viewer}/live/soak/index.m3u8`;
-  await until(
+  await untilSegments(
+    `${corral.viewer}/live/soak/src/index.m3u8`,
+    3,
     'three segments through the edge',
-    async () => {
-      const r = await fetch(`${corral.viewer}/live/soak/src/index.m3u8`, {
-        signal: AbortSignal.timeout(3000),
-      });
-      return r.ok && ((await r.text()).match(/#EXTINF/g)?.length ?? 0) >= 3 ? true : undefined;
-    },
     60_000,
   );
   const reportFile = join(dir, 'loadtest.json');
