@@ -103,9 +103,11 @@ export class CacheNode {
     this.name = c.name;
     this.#clock = opts.clock ?? realClock;
     this.#log = opts.logger.child({ component: 'cache', tier: this.name });
+    this.#metrics = cacheMetrics(opts.registry);
     const trust = {
       auth: c.upstreamAuth === '' ? undefined : c.upstreamAuth,
       ca: c.upstreamCa === '' ? undefined : readFileSync(c.upstreamCa),
+      onRetry: () => this.#metrics.upstreamRetries.inc({ tier: this.name }),
     };
     this.upstream = new Upstream(opts.upstream, c.upstreamTimeoutMs, c.upstreamSockets, trust);
     const ups = [{ name: this.upstream.base.host, fetcher: this.upstream as Fetcher }];
@@ -123,7 +125,6 @@ export class CacheNode {
     }
     this.#tls = c.tlsCert === '' ? undefined : { cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey) };
     this.#registry = opts.registry;
-    this.#metrics = cacheMetrics(opts.registry);
     this.#stats = { tier: this.name, tallies: newTallies() };
     this.#metrics.requests.add(this.#stats);
     this.#localRoutes = opts.localRoutes;

@@ -12,6 +12,7 @@ import type { CacheResult } from './waiter.js';
  */
 export interface CacheMetrics {
   upstreamFetches: Counter<'tier' | 'status'>;
+  upstreamRetries: Counter<'tier'>;
   waiters: Gauge<'tier'>;
   storeBytes: Gauge<'tier'>;
   storeObjects: Gauge<'tier'>;
@@ -202,6 +203,17 @@ export function cacheMetrics(registry: Registry | undefined): CacheMetrics {
           name: 'corral_cache_upstream_fetches_total',
           help: 'Upstream fetches by response status (or "error")',
           labelNames: ['tier', 'status'] as const,
+          registers,
+        }),
+    ),
+    upstreamRetries: once(
+      registry,
+      'corral_cache_upstream_retries_total',
+      (registers) =>
+        new Counter({
+          name: 'corral_cache_upstream_retries_total',
+          help: 'Upstream GETs sent again on a fresh connection after a pooled one closed unanswered (one fetch, two requests)',
+          labelNames: ['tier'] as const,
           registers,
         }),
     ),

@@ -80,6 +80,8 @@ export interface UpstreamTrust {
   auth?: string | undefined;
   /** Extra CA certificates (PEM) for an https upstream with a private CA. */
   ca?: string | Buffer | undefined;
+  /** Told of each GET sent a second time after a pooled socket closed unanswered (a metric). */
+  onRetry?: (() => void) | undefined;
 }
 
 export class Upstream implements Fetcher {
@@ -88,6 +90,7 @@ export class Upstream implements Fetcher {
   readonly #spare: http.Agent;
   readonly #timeoutMs: number;
   readonly #auth: string | undefined;
+  readonly #onRetry: (() => void) | undefined;
 
   constructor(baseUrl: string, timeoutMs: number, maxSockets: number, trust: UpstreamTrust = {}) {
     this.base = new URL(baseUrl);
@@ -108,6 +111,7 @@ export class Upstream implements Fetcher {
         ? new https.Agent({ ...spare, ...(trust.ca === undefined ? {} : { ca: trust.ca }) })
         : new http.Agent(spare);
     this.#auth = trust.auth === '' ? undefined : trust.auth;
+    this.#onRetry = trust.onRetry;
   }
 
   /** Path and query below the base URL ("/live/a.m3u8?x=1" under "http://h/base" -> "/base/live/..."). */
@@ -157,7 +161,10 @@ export class Upstream implements Fetcher {
         // several at once after a burst. Nothing was answered, so a GET goes once more, on a
         // connection of its own outside the pool (another pooled one may be just as stale),
         // instead of failing every viewer coalesced behind it (seen in the soak: a shared 502).
-        if (!retried && !answered && !failed && isStaleSocket(e)) return send(true);
+        if (!retried && !answered && !failed && isStaleSocket(e)) {
+          this.#onRetry?.();
+          return send(true);
+        }
         fail(new CorralError('UPSTREAM_FAILED', e.message, { recoverable: true, cause: e }));
       });
       req.on('response', (res) => {

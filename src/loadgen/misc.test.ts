@@ -69,6 +69,7 @@ describe('Prometheus scrape', () => {
       'corral_cache_requests_total{tier="edge",result="miss"} 4',
       'corral_cache_requests_total{tier="edge",result="coalesced"} 10',
       'corral_cache_upstream_fetches_total{tier="edge",status="200"} 4',
+      'corral_cache_upstream_retries_total{tier="edge"} 1',
       'corral_origin_requests_total{method="GET",status="200"} 7',
       'corral_origin_requests_total{method="PUT",status="200"} 70',
     ].join('\n'),
@@ -88,6 +89,7 @@ describe('Prometheus scrape', () => {
       perSecond: 11,
       results: { hit: 98, miss: 2, coalesced: 10 },
       upstreamFetches: 2,
+      upstreamRetries: 1,
       hitRatio: 0.9818,
     });
     assert.deepEqual(f.origin, { source: 'u', getRequests: 2, perSecond: 0.2 });

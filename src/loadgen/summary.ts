@@ -30,7 +30,7 @@ export function summaryText(r: Report): string {
     `edge      media results ${kv(r.edge.results)}; upstream fetches per object max ${r.edge.maxFetchesPerObject} (${r.edge.objectsFetchedMoreThanOnce} objects more than once)`,
     ...r.tiers.map(
       (t) =>
-        `tier ${t.tier.padEnd(7)} ${t.requests} requests (${t.perSecond}/s), ${t.upstreamFetches} upstream, hit ratio ${t.hitRatio ?? '-'}`,
+        `tier ${t.tier.padEnd(7)} ${t.requests} requests (${t.perSecond}/s), ${t.upstreamFetches} upstream${t.upstreamRetries ? ` (${t.upstreamRetries} sent twice)` : ''}, hit ratio ${t.hitRatio ?? '-'}`,
     ),
     ...(r.origin === null
       ? []

@@ -8,6 +8,11 @@ export interface TierFigures {
   /** Requests by result (hit, miss, coalesced, held, ...). */
   results: Record<string, number>;
   upstreamFetches: number;
+  /**
+   * Fetches whose GET went out twice (a pooled socket closed unanswered), so the upstream saw one
+   * request more than the fetch count. Absent from reports saved before it was counted.
+   */
+  upstreamRetries?: number;
   /** Share of requests answered without an upstream fetch of their own. */
   hitRatio: number | null;
 }
@@ -48,6 +53,7 @@ export function figuresFrom(
       }
       const requests = Object.values(results).reduce((a, b) => a + b, 0);
       const upstreamFetches = delta(before, after, 'corral_cache_upstream_fetches_total', { tier });
+      const upstreamRetries = delta(before, after, 'corral_cache_upstream_retries_total', { tier });
       return {
         source,
         tier,
@@ -55,6 +61,7 @@ export function figuresFrom(
         perSecond: per(requests),
         results,
         upstreamFetches,
+        upstreamRetries,
         hitRatio: requests > 0 ? Math.round((1 - upstreamFetches / requests) * 10000) / 10000 : null,
       };
     }),

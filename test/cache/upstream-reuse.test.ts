@@ -73,10 +73,12 @@ function fetchOnce(up: Upstream, path: string): Promise<number> {
 describe('Upstream over keep-alive', () => {
   it('a fresh connection closed unanswered is retried once; a second close is the error', async () => {
     const once = await resettingUpstream(1);
-    const up = new Upstream(`http://127.0.0.1:${once.port}`, 5000, 4);
+    let retries = 0;
+    const up = new Upstream(`http://127.0.0.1:${once.port}`, 5000, 4, { onRetry: () => retries++ });
     try {
       assert.equal(await fetchOnce(up, '/a'), 200);
       assert.equal(once.connections(), 2);
+      assert.equal(retries, 1, 'the retry is reported (the upstream saw two requests for one fetch)');
     } finally {
       up.close();
       once.close();

@@ -104,7 +104,12 @@ describe('corral loadtest against corral start', () => {
     // Every origin GET came through the shield, and the shield asked only for what the edge asked.
     assert.ok(report.origin !== null);
     assert.ok(shield.upstreamFetches <= edge.upstreamFetches, 'shield -> origin <= edge -> shield');
-    assert.ok(report.origin.getRequests <= shield.upstreamFetches + 2, 'origin GETs <= shield fetches');
+    // A fetch whose pooled socket closed unanswered goes out once more (counted by the shield).
+    const sent = shield.upstreamFetches + (shield.upstreamRetries ?? 0);
+    assert.ok(
+      report.origin.getRequests <= sent + 2,
+      `origin GETs ${report.origin.getRequests} <= shield sent ${sent}`,
+    );
     // /metrics carry no path, so per object the X-Cache check above is the proof; in total the origin
     // saw at most one GET per distinct object (media, blocking-reload version) or plain playlist poll.
     assert.ok(
