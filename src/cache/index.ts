@@ -363,14 +363,15 @@ export class CacheNode {
       headersTimeoutMs: options.headersTimeout,
       onError: (err) => this.#log.error({ err }, 'hit path failed; answered through node:http'),
     });
-    const onSocket = (socket: net.Socket) => {
+    const onSocket = (accepted: net.Socket) => {
+      const socket = front.accept(accepted);
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
-      front.accept(socket);
     };
     const server =
       this.#tls === undefined
-        ? net.createServer(onSocket)
+        ? // Paused, so the front can move each socket to its shared read buffer (no byte read yet).
+          net.createServer({ pauseOnConnect: true }, onSocket)
         : tls.createServer({ ...this.#tls, handshakeTimeout: options.headersTimeout }, onSocket);
     if (server instanceof tls.Server) {
       server.on('tlsClientError', (_err, socket) => socket.destroy());

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { MAX_HEAD_BYTES, parseRequestHead, type PlainRequest } from './request-head.js';
+import { adoptSharedReads } from './shared-reads.js';
 
 /**
  * A listener's connection front: plain GET/HEAD requests that the owner can answer from prepared
@@ -44,7 +45,8 @@ function endsWithin(before: Buffer, next: Buffer): boolean {
 
 /**
  * Install the front on `server`'s connections: call `front.accept(socket)` from a net or TLS
- * server's connection handler.
+ * server's connection handler. A net server should be made with `pauseOnConnect`, so that its
+ * sockets can read into the shared buffer (shared-reads.ts); others read 'data' as usual.
  */
 export class Front {
   readonly #o: FrontOptions;
@@ -61,8 +63,17 @@ export class Front {
     o.server.emit('listening');
   }
 
-  accept(socket: net.Socket): void {
-    new Conn(socket, this.#o);
+  /** Returns the socket the connection lives on from now on (a plain one may be moved). */
+  accept(socket: net.Socket): net.Socket {
+    let conn: Conn | undefined;
+    const moved = adoptSharedReads(socket, (chunk) => conn!.read(chunk, true));
+    if (moved !== undefined) {
+      conn = new Conn(moved, this.#o, false);
+      return moved;
+    }
+    new Conn(socket, this.#o, true);
+    if (socket.isPaused()) socket.resume();
+    return socket;
   }
 }
 
@@ -84,13 +95,14 @@ class Conn {
   /** A fast answer could not all be written: wait for 'drain' before reading the next request. */
   #blocked = false;
 
-  constructor(socket: net.Socket, o: FrontOptions) {
+  /** `dataEvents`: read 'data' events; otherwise the owner calls read() with each chunk. */
+  constructor(socket: net.Socket, o: FrontOptions, dataEvents: boolean) {
     this.#s = socket;
     this.#o = o;
     socket.setNoDelay(true);
     socket.setTimeout(o.keepAliveTimeoutMs);
     socket.on('timeout', () => this.#onTimeout());
-    socket.on('data', (d: Buffer) => this.#onData(d));
+    if (dataEvents) socket.on('data', (d: Buffer) => this.read(d, false));
     socket.on('drain', () => {
       if (!this.#blocked) return;
       this.#blocked = false;
@@ -114,10 +126,14 @@ class Conn {
     this.#s.destroy();
   }
 
-  #onData(d: Buffer): void {
+  /**
+   * Bytes read from the socket. `borrowed`: `d` is the shared read buffer, valid only during this
+   * call, so whatever is kept past it is copied (on a whole request answered at once: nothing).
+   */
+  read(d: Buffer, borrowed: boolean): void {
     if (this.#mode === 'handed') {
       // node:http reads at its own pace: a client sending faster is paused until it catches up.
-      if (!this.#bridge!.push(d)) this.#s.pause();
+      if (!this.#bridge!.push(borrowed ? Buffer.from(d) : d)) this.#s.pause();
       return;
     }
     if (this.#mode === 'closed') return;
@@ -127,11 +143,13 @@ class Conn {
       this.#tail = d.subarray(Math.max(0, d.length - 3));
       this.#headSince = performance.now();
       if (this.#mode === 'fast' && !this.#blocked) this.#parse();
+      if (borrowed) this.#keep(d);
       return;
     }
     // Kept as a list, not joined per read: a head sent a byte at a time must not cost a copy of
     // everything before it per byte. It is joined once it can be parsed.
     const endsHead = endsWithin(this.#tail, d);
+    if (borrowed) d = Buffer.from(d);
     this.#tail = d.length >= 3 ? d.subarray(d.length - 3) : Buffer.concat([this.#tail, d]).subarray(-3);
     this.#later.push(d);
     this.#laterBytes += d.length;
@@ -143,6 +161,12 @@ class Conn {
     }
     if (endsHead || held > MAX_HEAD_BYTES) return this.#parse();
     if (performance.now() - this.#headSince > this.#o.headersTimeoutMs) this.#s.destroy();
+  }
+
+  /** After a borrowed read: what is still held of it becomes our own copy. */
+  #keep(d: Buffer): void {
+    if (this.#pending?.buffer === d.buffer) this.#pending = Buffer.from(this.#pending);
+    if (this.#tail.buffer === d.buffer) this.#tail = Buffer.from(this.#tail);
   }
 
   #parse(): void {

@@ -163,6 +163,38 @@ describe('connection front: cached hits on the socket, everything else through n
     c.socket.destroy();
   });
 
+  it('heads split across reads on many connections at once keep their bytes (reads share one buffer)', async () => {
+    const hit = '/obj/front-h?cc=public,max-age=60&size=300';
+    const slow = '/obj/front-i?cc=public,max-age=60&size=20&delay=200';
+    await get(srv.edge.url + hit);
+    const head = (p: string, i: number) => `GET ${p} HTTP/1.1\r\nhost: x\r\nx-pad: ${'p'.repeat(i)}\r\n\r\n`;
+    const conns = Array.from({ length: 20 }, () => new Raw(port(srv.edge.url)));
+    // Per connection: a hit, a bridged miss, then a hit whose head arrives while the miss is out.
+    const script = conns.map((_, i) => head(hit, i) + head(slow, i) + head(hit, i + 1));
+    const cuts = [0.2, 0.45, 0.7, 0.85, 1];
+    let from = script.map(() => 0);
+    for (const cut of cuts) {
+      // Every connection sends its next piece before any is read: reads from all of them interleave.
+      conns.forEach((c, i) => {
+        const to = Math.floor(script[i]!.length * cut);
+        c.send(script[i]!.slice(from[i], to));
+      });
+      from = script.map((s) => Math.floor(s.length * cut));
+      await sleep(30);
+    }
+    for (const c of conns) {
+      const a = await c.response();
+      const b = await c.response();
+      const d = await c.response();
+      assert.deepEqual(
+        [a.status, b.status, d.status, a.body.length, b.body.length, d.body.length],
+        [200, 200, 200, 300, 20, 300],
+      );
+      assert.ok(a.body.equals(bodyBytes(hit, 300)) && d.body.equals(bodyBytes(hit, 300)));
+      c.socket.destroy();
+    }
+  });
+
   it('pipelined requests are answered in order when node:http answers the one in the middle', async () => {
     const hitPath = '/obj/front-b?cc=public,max-age=60&size=100';
     const slowPath = '/obj/front-c?cc=public,max-age=60&size=200&delay=300';
