@@ -5,7 +5,7 @@ import type { OriginConfig } from '../config/schema.js';
 import { serveMetrics, type Registry } from '../metrics/registry.js';
 import { CorralError, describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { computeEtag } from './etag.js';
+import { withLazyEtag } from './etag.js';
 import { ALLOWED_METHODS, applyCors, sendJson, sendPreflight, sendText } from './http-util.js';
 import { OriginMetrics } from './origin-metrics.js';
 import { hasEndList } from '../hls/summary.js';
@@ -104,16 +104,15 @@ export class Origin {
       }
       if (obj.live !== undefined) live = sanitizeLiveState(obj.live, obj.path);
     }
-    const stored: StoredObject = {
+    const stored: StoredObject = withLazyEtag({
       kind: obj.kind,
       contentType: obj.contentType,
       body: obj.body,
-      etag: computeEtag(obj.body),
       storedAt: this.#now(),
       ...(obj.maxAgeS === undefined ? {} : { maxAgeS: obj.maxAgeS }),
       ...(live === undefined ? {} : { live }),
       ...(obj.delta === undefined ? {} : { delta: obj.delta }),
-    };
+    });
     await this.#store.put(obj.path, stored);
     if (obj.kind !== 'playlist') this.#share?.offer(`/${obj.path}`, obj.body);
     const ended = obj.kind === 'playlist' && (live?.ended ?? hasEndList(obj.body));
