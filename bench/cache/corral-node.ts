@@ -21,6 +21,9 @@ const config = cacheSchema.parse({
   port: 0,
   workers,
   keyParams: ['*'],
+  // The shared read buffer (src/http/shared-reads.ts) is opt-in: on here unless
+  // CORRAL_SHARED_READS=false.
+  sharedReads: process.env.CORRAL_SHARED_READS !== 'false',
 });
 // A heap reading without collected garbage would be noise, not memory per waiter.
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -57,6 +57,7 @@ const { values: flags } = parseArgs({
     size: { type: 'string', default: '320x180' },
     kbps: { type: 'string', default: '64' },
     profile: { type: 'string', default: 'auto' },
+    'shared-reads': { type: 'string', default: 'true' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -82,6 +83,7 @@ if (flags.help) {
                     nginx's proxy_cache_lock waiters poll every 500 ms, so at any audience a few of
                     its segment fetches take ~516 ms: 1000, one segment, measures CPU capacity)
   --size WxH / --kbps N   the broadcaster's picture and video bit rate (320x180, 64)
+  --shared-reads true|false   the edge's cache.sharedReads (true; opt-in in corral's config)
   --profile auto|on|off   profile the corral edge (node --cpu-prof) at its largest passing
                     count after the search: auto = when it serves fewer viewers per core than nginx`);
   process.exit(0);
@@ -103,6 +105,7 @@ const busyMax = num(flags['busy-max'], 'busy-max', 0.1, 1);
 const lagMaxMs = num(flags['lag-max-ms'], 'lag-max-ms', 1, 10_000);
 const size = /^\d+x\d+$/.test(flags.size ?? '') ? flags.size! : '320x180';
 const kbps = num(flags.kbps, 'kbps', 16, 20_000);
+const sharedReads = flags['shared-reads'] !== 'false';
 const profileMode = ['auto', 'on', 'off'].includes(flags.profile ?? '') ? flags.profile! : 'auto';
 const SYSTEMS = (flags.systems ?? '').split(',').filter((s): s is System => s === 'corral' || s === 'nginx');
 if (SYSTEMS.length === 0) {
@@ -166,6 +169,8 @@ async function startEdge(origin: string, profileDir?: string): Promise<{ child: 
     ...nodeArgs,
     ...[CORRAL_BIN, 'edge', '--listen', `127.0.0.1:${port}`, '--upstream', origin],
     ...['--workers', '1', '--log-level', 'warn'],
+    // The shared read buffer (src/http/shared-reads.ts) is opt-in; this bench measures it on.
+    ...['--set', `cache.sharedReads=${sharedReads}`],
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/healthz`, 'corral edge up');
@@ -458,6 +463,7 @@ void run(async () => {
       rampS,
       steadyS,
       llShare,
+      sharedReads,
       threads,
       busyMax,
       lagMaxMs,

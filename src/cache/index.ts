@@ -96,6 +96,8 @@ export class CacheNode {
   readonly #stats: TallySource;
   /** This node's own load and degradation step (cache.degrade). */
   readonly #load: EdgeLoad;
+  /** cache.sharedReads: the front reads plain TCP connections into one shared buffer. */
+  readonly #sharedReads: boolean;
 
   constructor(opts: CacheNodeOptions) {
     const c = opts.config;
@@ -109,6 +111,7 @@ export class CacheNode {
       ca: c.upstreamCa === '' ? undefined : readFileSync(c.upstreamCa),
       onRetry: () => this.#metrics.upstreamRetries.inc({ tier: this.name }),
     };
+    this.#sharedReads = c.sharedReads;
     this.upstream = new Upstream(opts.upstream, c.upstreamTimeoutMs, c.upstreamSockets, trust);
     const ups = [{ name: this.upstream.base.host, fetcher: this.upstream as Fetcher }];
     if (c.fallbackUpstream !== '') {
@@ -362,6 +365,7 @@ export class CacheNode {
       keepAliveTimeoutMs: options.keepAliveTimeout + 1_000,
       headersTimeoutMs: options.headersTimeout,
       onError: (err) => this.#log.error({ err }, 'hit path failed; answered through node:http'),
+      sharedReads: this.#sharedReads,
     });
     const onSocket = (accepted: net.Socket) => {
       const socket = front.accept(accepted);

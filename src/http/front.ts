@@ -30,6 +30,8 @@ export interface FrontOptions {
   headersTimeoutMs: number;
   /** `answer` threw: the request went to node:http instead; this is for the log. */
   onError(err: unknown): void;
+  /** Move plain TCP connections to the shared read buffer (shared-reads.ts). */
+  sharedReads: boolean;
 }
 
 /** Unparsed bytes kept while a bridged answer is in progress; past this the socket is paused. */
@@ -66,7 +68,9 @@ export class Front {
   /** Returns the socket the connection lives on from now on (a plain one may be moved). */
   accept(socket: net.Socket): net.Socket {
     let conn: Conn | undefined;
-    const moved = adoptSharedReads(socket, (chunk) => conn!.read(chunk, true));
+    const moved = this.#o.sharedReads
+      ? adoptSharedReads(socket, (chunk) => conn!.read(chunk, true))
+      : undefined;
     if (moved !== undefined) {
       conn = new Conn(moved, this.#o, false);
       return moved;
