@@ -262,7 +262,7 @@ export const cacheSchema = z.strictObject({
    * Plain TCP viewer connections read into one buffer shared by all of them (Node's `onread`)
    * instead of a Buffer and a 'data' event per read: 24-33 µs per cached request instead of 36-43
    * in bench/capacity. Off by default while a correlation is open: the in-process ttl player test
-   * (test/e2e/freshness-modes.test.ts) stalled in 5 of ~15 runs with it on, 0 of 7 with it off,
+   * (test/e2e/freshness-modes.test.ts) stalled in 5 of 10 runs with it on, 0 of 7 with it off,
    * with no mechanism found (see bench/README.md, "Viewer capacity").
    */
   sharedReads: z.boolean().default(false),
