@@ -105,7 +105,11 @@ const busyMax = num(flags['busy-max'], 'busy-max', 0.1, 1);
 const lagMaxMs = num(flags['lag-max-ms'], 'lag-max-ms', 1, 10_000);
 const size = /^\d+x\d+$/.test(flags.size ?? '') ? flags.size! : '320x180';
 const kbps = num(flags.kbps, 'kbps', 16, 20_000);
-const sharedReads = flags['shared-reads'] !== 'false';
+if (flags['shared-reads'] !== 'true' && flags['shared-reads'] !== 'false') {
+  console.error('--shared-reads: true or false');
+  process.exit(2);
+}
+const sharedReads = flags['shared-reads'] === 'true';
 const profileMode = ['auto', 'on', 'off'].includes(flags.profile ?? '') ? flags.profile! : 'auto';
 const SYSTEMS = (flags.systems ?? '').split(',').filter((s): s is System => s === 'corral' || s === 'nginx');
 if (SYSTEMS.length === 0) {

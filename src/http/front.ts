@@ -89,7 +89,13 @@ class Conn {
   #mode: Mode = 'fast';
   /** Bytes read and not yet answered: `#pending` is contiguous, `#later` arrived after it. */
   #pending: Buffer | undefined;
-  #later: Buffer[] = [];
+  /**
+   * What arrived after `#pending` before it could be parsed, in one buffer grown by doubling: a
+   * head sent a byte at a time costs neither a copy of everything before it per byte nor a Buffer
+   * object per byte (tens of thousands of them within MAX_PENDING), so what is held stays within
+   * twice the bytes counted against the limits below.
+   */
+  #later: Buffer | undefined;
   #laterBytes = 0;
   /** The last (up to) three bytes held: a blank line may start there and end in the next read. */
   #tail: Buffer = Buffer.alloc(0);
@@ -150,13 +156,12 @@ class Conn {
       if (borrowed) this.#keep(d);
       return;
     }
-    // Kept as a list, not joined per read: a head sent a byte at a time must not cost a copy of
-    // everything before it per byte. It is joined once it can be parsed.
+    // Appended (a copy, so a borrowed read is safe), joined to #pending once it can be parsed.
     const endsHead = endsWithin(this.#tail, d);
-    if (borrowed) d = Buffer.from(d);
-    this.#tail = d.length >= 3 ? d.subarray(d.length - 3) : Buffer.concat([this.#tail, d]).subarray(-3);
-    this.#later.push(d);
-    this.#laterBytes += d.length;
+    this.#append(d);
+    this.#tail = Buffer.from(this.#later!.subarray(Math.max(0, this.#laterBytes - 3), this.#laterBytes));
+    if (this.#tail.length < 3)
+      this.#tail = Buffer.concat([this.#pending.subarray(-3), this.#tail]).subarray(-3);
     const held = this.#pending.length + this.#laterBytes;
     if (this.#mode === 'bridged' || this.#blocked) {
       // One request at a time: this one waits, and a client that keeps sending is paused.
@@ -167,6 +172,18 @@ class Conn {
     if (performance.now() - this.#headSince > this.#o.headersTimeoutMs) this.#s.destroy();
   }
 
+  #append(d: Buffer): void {
+    const need = this.#laterBytes + d.length;
+    if (this.#later === undefined || need > this.#later.length) {
+      // Its own allocation, not a slice of the shared 8 KB pool, which it would pin.
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, 2 * (this.#later?.length ?? 0), 1024));
+      this.#later?.copy(grown, 0, 0, this.#laterBytes);
+      this.#later = grown;
+    }
+    d.copy(this.#later, this.#laterBytes);
+    this.#laterBytes = need;
+  }
+
   /** After a borrowed read: what is still held of it becomes our own copy. */
   #keep(d: Buffer): void {
     if (this.#pending?.buffer === d.buffer) this.#pending = Buffer.from(this.#pending);
@@ -174,9 +191,9 @@ class Conn {
   }
 
   #parse(): void {
-    if (this.#later.length > 0) {
-      this.#pending = Buffer.concat([this.#pending!, ...this.#later]);
-      this.#later = [];
+    if (this.#laterBytes > 0) {
+      this.#pending = Buffer.concat([this.#pending!, this.#later!.subarray(0, this.#laterBytes)]);
+      this.#later = undefined;
       this.#laterBytes = 0;
     }
     let buf = this.#pending;
