@@ -10,11 +10,11 @@ import type { Waiter } from './waiter.js';
 
 const URL_ = '/live/a/index.m3u8';
 
-function playlist(first: number, count: number, target = 2, maxAge = 60): Entry {
+function playlist(first: number, count: number, target = 2, maxAge = 60, cc = `max-age=${maxAge}`): Entry {
   const lines = ['#EXTM3U', `#EXT-X-TARGETDURATION:${target}`, `#EXT-X-MEDIA-SEQUENCE:${first}`];
   for (let i = first; i < first + count; i++) lines.push('#EXTINF:2.0,', `seg-${i}.m4s`);
   const body = SharedBody.of(Buffer.from(lines.join('\n') + '\n'));
-  const headers = { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': `max-age=${maxAge}` };
+  const headers = { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': cc };
   return createEntry(200, headers, body, 0, {}, 0);
 }
 
@@ -51,6 +51,17 @@ describe('LiveRules', () => {
     assert.equal(plain.policy.lifetimeMs, 2_000);
     const blocking = live.acceptPlaylist(`${URL_}?_HLS_msn=13`, playlist(11, 3, 4));
     assert.equal(blocking.policy.lifetimeMs, 60_000);
+  });
+
+  it('never serves an expired plain playlist stale, but keeps stale-if-error', () => {
+    const { live } = rules();
+    const cc = 'public, max-age=1, stale-while-revalidate=1, stale-if-error=30';
+    const plain = live.acceptPlaylist(URL_, playlist(10, 3, 1, 1, cc));
+    assert.equal(plain.policy.lifetimeMs, 1_000);
+    assert.equal(plain.policy.swrMs, 0);
+    assert.equal(plain.policy.sieMs, 30_000);
+    const blocking = live.acceptPlaylist(`${URL_}?_HLS_msn=13`, playlist(11, 3, 1, 1, cc));
+    assert.equal(blocking.policy.swrMs, 1_000);
   });
 
   it('never hands out an older playlist than one it already served', () => {

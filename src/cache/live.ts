@@ -200,13 +200,14 @@ export class LiveRules implements KnownPaths {
     // origin's lifetime (the LL-HLS server profile asks ~6 target durations). Only the plain
     // playlist URL goes stale, so an origin that asks for more than the HLS rule allows (half a
     // target duration, at least 1 s) is capped at that.
+    // Nor is an expired plain playlist served stale (stale-while-revalidate), whatever the origin
+    // allows: this tier coalesces the refresh, so waiting for it costs the viewers who arrive
+    // meanwhile one upstream round trip, while serving stale costs the first viewer after expiry
+    // a whole lifetime, at every tier. With few viewers that is nearly every poll: behind edge
+    // and shield, hls.js got playlists 1-3 segments old and stalled (test/e2e/freshness-modes).
     if (!isBlockingReload(url)) {
       const capMs = playlistLifetimeS(info.targetDurationS) * 1000;
-      e.policy = {
-        ...e.policy,
-        lifetimeMs: Math.min(e.policy.lifetimeMs, capMs),
-        swrMs: Math.min(e.policy.swrMs, capMs),
-      };
+      e.policy = { ...e.policy, lifetimeMs: Math.min(e.policy.lifetimeMs, capMs), swrMs: 0 };
       e.policy.storable = e.policy.storable && e.policy.lifetimeMs > 0;
     }
     this.#served.set(url, { seq: newest, window: info.segments.length, ended: info.ended, entry: e });

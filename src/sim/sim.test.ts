@@ -78,8 +78,8 @@ describe('corral simulate', () => {
       viewers: 2000,
       topology: {
         ...twoShields,
-        shields: twoShields.shields.map((s) => ({ ...s, maxBytes: 1 << 20 })),
-        edges: twoShields.edges.map((e) => ({ ...e, maxBytes: 1 << 20 })),
+        shields: twoShields.shields.map((s) => ({ ...s, maxBytes: 1 << 19 })),
+        edges: twoShields.edges.map((e) => ({ ...e, maxBytes: 1 << 19 })),
       },
     });
     const { result: r } = simulate(o);
