@@ -261,11 +261,10 @@ export const cacheSchema = z.strictObject({
   /**
    * Plain TCP viewer connections read into one buffer shared by all of them (Node's `onread`)
    * instead of a Buffer and a 'data' event per read: 24-33 µs per cached request instead of 36-43
-   * in bench/capacity. Off by default while a correlation is open: the in-process ttl player test
-   * (test/e2e/freshness-modes.test.ts) stalled in 5 of 10 runs with it on, 0 of 7 with it off,
-   * with no mechanism found (see bench/README.md, "Viewer capacity").
+   * in bench/capacity. TLS connections, and runtimes without the private hooks it needs, keep
+   * Node's ordinary reads; false turns it off for plain TCP too.
    */
-  sharedReads: z.boolean().default(false),
+  sharedReads: z.boolean().default(true),
   /** Hold requests for live segments at most this many sequence numbers beyond the newest listed. */
   futureMaxAhead: z.number().int().min(0).max(10).default(2),
   /** ...for at most this many target durations before answering 404 no-store. */
