@@ -221,6 +221,49 @@ describe('CacheCore on a fake clock with an in-memory origin', () => {
     assert.equal(answer.of(fresh)!.e.body.concat().toString(), 'new');
   });
 
+  it('a live playlist past its lifetime: the first request waits for the refresh, later ones get STALE meanwhile', async () => {
+    const { clock, origin, answer, core, ask } = setup();
+    const url = '/live/p/index.m3u8';
+    const pl = (seq: number) =>
+      `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:${seq}\n#EXTINF:2.0,\nseg-${seq}.m4s\n`;
+    const type = { 'content-type': 'application/vnd.apple.mpegurl', etag: '"v1"' };
+    // The origin allows 6 s and stale-while-revalidate: capped at half a target duration (1 s).
+    const cc = { ...type, 'cache-control': 'max-age=6, stale-while-revalidate=6' };
+    ask(url);
+    origin.sent[0]!.respond(200, cc, pl(10));
+    await bodyFlows();
+    clock.advance(1_500);
+    assert.equal(core.quickAnswer(url, {}, undefined), undefined, 'no quick STALE before a refresh runs');
+    const [first] = ask(url);
+    assert.equal(answer.of(first!), undefined, 'the first request after expiry waits');
+    assert.equal(origin.sent.length, 2);
+    assert.equal(origin.sent[1]!.headers['if-none-match'], '"v1"');
+    const meanwhile = ask(url, 3);
+    for (const w of meanwhile) assert.equal(answer.of(w)!.result, 'STALE');
+    assert.equal(core.quickAnswer(url, {}, undefined)?.result, 'STALE', 'quick STALE while it runs');
+    assert.equal(origin.sent.length, 2, 'one refresh');
+    origin.sent[1]!.respond(200, { ...cc, etag: '"v2"' }, pl(11));
+    await bodyFlows();
+    assert.match(
+      answer.of(first!)!.e.body.concat().toString(),
+      /seg-11/,
+      'the waiting request got the new one',
+    );
+    // A 304 renews it with the origin's headers again: still capped at 1 s, still refresh-first.
+    clock.advance(1_500);
+    const [second] = ask(url);
+    assert.equal(answer.of(second!), undefined);
+    origin.sent[2]!.respond(304, { ...cc, etag: '"v2"' });
+    assert.equal(answer.of(second!)!.e.status, 200);
+    clock.advance(999);
+    assert.equal(answer.of(ask(url)[0]!)!.result, 'HIT');
+    clock.advance(2);
+    const [third] = ask(url);
+    assert.equal(answer.of(third!), undefined, 'the renewed copy lived 1 s, not 6');
+    assert.equal(origin.sent.length, 4);
+    core.close();
+  });
+
   it('keeps a shared upstream error at most one second, then asks again', async () => {
     const { clock, origin, answer, ask } = setup();
     const first = ask('/seg/9.m4s', 3);

@@ -146,7 +146,10 @@ export class CacheCore implements FlightOwner {
     const now = this.#clock.now();
     if (isFresh(e, now)) return { e, result: 'HIT' };
     if (!inSwrWindow(e, now)) return undefined;
-    if (!this.#flights.has(key)) this.#startFlight(url, key, headers, clientIp, e, undefined);
+    if (!this.#flights.has(key)) {
+      if (e.policy.refreshFirst) return undefined; // lookup() starts the refresh and waits for it
+      this.#startFlight(url, key, headers, clientIp, e, undefined);
+    }
     return { e, result: 'STALE' };
   }
 
@@ -163,10 +166,12 @@ export class CacheCore implements FlightOwner {
     if (e !== undefined) {
       const now = this.#clock.now();
       if (isFresh(e, now)) return this.#answer.deliver(w, e, 'HIT');
-      if (inSwrWindow(e, now)) {
+      const refreshing = this.#flights.has(key);
+      // refreshFirst (live playlists): no refresh running yet, so this request starts one and
+      // waits for it, as on a stale entry past the window.
+      if (inSwrWindow(e, now) && (refreshing || !e.policy.refreshFirst)) {
         this.#answer.deliver(w, e, 'STALE');
-        if (!this.#flights.has(key))
-          this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, e, undefined);
+        if (!refreshing) this.#startFlight(url, key, w.req.headers, w.req.socket.remoteAddress, e, undefined);
         return;
       }
       stale = e;

@@ -62,6 +62,8 @@ export interface LiveAdvice {
   isFuture(url: string): boolean;
   /** The entry to keep and serve once a whole-read playlist is complete. */
   acceptPlaylist(url: string, e: Entry): Entry;
+  /** A stored playlist a 304 renewed, with the same caps its 200 had. */
+  renewPlaylist(url: string, e: Entry): Entry;
   /** The newest playlist of this path, to serve when the upstream fails and nothing is stored. */
   fallback(url: string): Entry | undefined;
 }
@@ -269,7 +271,10 @@ export class Flight {
     const stale = this.#stale;
     if (status === 304 && stale !== undefined) {
       up.resume();
-      const e = refreshEntry(stale, up.headers, requestTime, this.#deps.clock.now(), this.#settings.defaults);
+      const e = this.#deps.live.renewPlaylist(
+        this.url,
+        refreshEntry(stale, up.headers, requestTime, this.#deps.clock.now(), this.#settings.defaults),
+      );
       if (e.policy.storable) this.#deps.owner.keep(this.url, e);
       return this.#release(e);
     }

@@ -53,15 +53,16 @@ describe('LiveRules', () => {
     assert.equal(blocking.policy.lifetimeMs, 60_000);
   });
 
-  it('never serves an expired plain playlist stale, but keeps stale-if-error', () => {
+  it('a plain playlist refreshes first (stale only while a refresh runs), a blocking reload does not', () => {
     const { live } = rules();
     const cc = 'public, max-age=1, stale-while-revalidate=1, stale-if-error=30';
     const plain = live.acceptPlaylist(URL_, playlist(10, 3, 1, 1, cc));
-    assert.equal(plain.policy.lifetimeMs, 1_000);
-    assert.equal(plain.policy.swrMs, 0);
-    assert.equal(plain.policy.sieMs, 30_000);
+    assert.deepEqual(
+      [plain.policy.lifetimeMs, plain.policy.swrMs, plain.policy.sieMs, plain.policy.refreshFirst],
+      [1_000, 1_000, 30_000, true],
+    );
     const blocking = live.acceptPlaylist(`${URL_}?_HLS_msn=13`, playlist(11, 3, 1, 1, cc));
-    assert.equal(blocking.policy.swrMs, 1_000);
+    assert.equal(blocking.policy.refreshFirst, false);
   });
 
   it('never hands out an older playlist than one it already served', () => {

@@ -198,20 +198,21 @@ export class LiveRules implements KnownPaths {
     if (seen !== undefined && newest < seen.seq && !newSession(seen, newest)) return seen.entry;
     // A blocking reload's URL names one version (msn/part), which never changes: it keeps the
     // origin's lifetime (the LL-HLS server profile asks ~6 target durations). Only the plain
-    // playlist URL goes stale, so an origin that asks for more than the HLS rule allows (half a
-    // target duration, at least 1 s) is capped at that.
-    // Nor is an expired plain playlist served stale (stale-while-revalidate), whatever the origin
-    // allows: this tier coalesces the refresh, so waiting for it costs the viewers who arrive
-    // meanwhile one upstream round trip, while serving stale costs the first viewer after expiry
-    // a whole lifetime, at every tier. With few viewers that is nearly every poll: behind edge
-    // and shield, hls.js got playlists 1-3 segments old and stalled (test/e2e/freshness-modes).
-    if (!isBlockingReload(url)) {
-      const capMs = playlistLifetimeS(info.targetDurationS) * 1000;
-      e.policy = { ...e.policy, lifetimeMs: Math.min(e.policy.lifetimeMs, capMs), swrMs: 0 };
-      e.policy.storable = e.policy.storable && e.policy.lifetimeMs > 0;
-    }
+    // playlist URL goes stale.
+    if (!isBlockingReload(url)) capPlain(e, info.targetDurationS);
     this.#served.set(url, { seq: newest, window: info.segments.length, ended: info.ended, entry: e });
     this.#learn(path, url, info, newest);
+    return e;
+  }
+
+  /**
+   * A 304 renewed a stored playlist: the same caps as its 200 had (a 304 carries the origin's
+   * headers again, and the body, hence its target duration, is the one already held).
+   */
+  renewPlaylist(url: string, e: Entry): Entry {
+    if (e.status !== 200 || isBlockingReload(url)) return e;
+    const s = this.#streams.get(url.split('?', 1)[0]!);
+    if (s !== undefined && s.targetMs > 0) capPlain(e, s.targetMs / 1000);
     return e;
   }
 
@@ -325,6 +326,27 @@ export class LiveRules implements KnownPaths {
     for (const s of this.#streams.values()) this.#dispose(s);
     this.#streams.clear();
   }
+}
+
+/**
+ * The plain playlist URL goes stale, so an origin that asks for more than the HLS rule allows
+ * (half a target duration, at least 1 s) is capped at that. And its stale-while-revalidate window
+ * serves only the requests that arrive while a refresh runs: the first request after expiry waits
+ * for the refresh instead. Otherwise the first viewer after expiry gets a copy one lifetime old, at
+ * every tier: with few viewers that is nearly every poll, and behind edge and shield hls.js got
+ * playlists 1-3 segments old and stalled (test/e2e/freshness-modes). Waiting costs that one
+ * request one upstream round trip; everyone after it is answered at once, as before.
+ */
+function capPlain(e: Entry, targetDurationS: number): void {
+  const capMs = playlistLifetimeS(targetDurationS) * 1000;
+  const p = e.policy;
+  e.policy = {
+    ...p,
+    lifetimeMs: Math.min(p.lifetimeMs, capMs),
+    swrMs: Math.min(p.swrMs, capMs),
+    refreshFirst: true,
+  };
+  e.policy.storable = p.storable && e.policy.lifetimeMs > 0;
 }
 
 /**

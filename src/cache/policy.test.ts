@@ -15,6 +15,7 @@ describe('decidePolicy (RFC 9111 3, 4.2.1, 5.2.2; RFC 5861)', () => {
     sieMs: 0,
     mustRevalidate: false,
     immutable: false,
+    refreshFirst: false,
     forCredentials: false,
   };
   const cases: Array<[string, number, IncomingHttpHeaders, Partial<Policy>]> = [

@@ -15,6 +15,11 @@ export interface Policy {
   mustRevalidate: boolean;
   immutable: boolean;
   /**
+   * Within stale-while-revalidate, the first request after expiry waits for the refresh it starts;
+   * only those arriving while it runs get the stale copy (set by the live rules on playlists).
+   */
+  refreshFirst: boolean;
+  /**
    * RFC 9111 3.5: may answer a request that carries Authorization from storage (the response
    * said public, s-maxage or must-revalidate).
    */
@@ -90,6 +95,7 @@ export function decidePolicy(
     sieMs: d.mustRevalidate ? 0 : sieMs,
     mustRevalidate: d.mustRevalidate,
     immutable: d.immutable,
+    refreshFirst: false,
     forCredentials: d.public || d.sMaxAge !== undefined || d.mustRevalidate,
   };
 }

@@ -29,6 +29,8 @@ export interface TierFigures {
   hitRatio: number | null;
   /** Most parked requests at once, summed over the tier's nodes (per-second peaks). */
   parkedPeak: number;
+  /** Requests still waiting when the run ended: counted in `requests`, not in `results`. */
+  parkedAtEnd: number;
   /** Largest store of one node (its own byte count), bytes. */
   storePeakBytes: number;
   /** Largest of one node: store bytes + parked requests x waiterBytes. */
@@ -171,8 +173,10 @@ export function buildResult(x: {
     let requests = 0;
     let fetches = 0;
     let egress = 0;
+    let parkedAtEnd = 0;
     for (const n of nodes) {
       requests += n.requests;
+      parkedAtEnd += n.parked;
       fetches += n.upstream.fetches;
       egress += n.egressBytes;
       for (const [k, v] of Object.entries(n.results)) results[k] = (results[k] ?? 0) + v;
@@ -198,6 +202,7 @@ export function buildResult(x: {
       upstreamFetches: fetches,
       hitRatio: requests > 0 ? r4(1 - fetches / requests) : null,
       parkedPeak,
+      parkedAtEnd,
       storePeakBytes: Math.max(0, ...nodes.map((n) => Math.max(...n.seconds.storeBytes))),
       memoryPeakBytes: Math.max(0, ...nodes.map((n) => n.memoryPeak)),
       egressBytes: egress,
