@@ -46,6 +46,8 @@ interface Row {
   load: number[];
   reached: number;
   failedViewers: number;
+  /** Why viewers failed, as the load generator names it. */
+  failures: Record<string, number>;
   rebuffers: number;
   requestsPerS: number;
   mbitPerS: number;
@@ -103,6 +105,7 @@ await run(async () => {
         load: loadavg(),
         reached: r.viewers.peakFollowing,
         failedViewers: r.viewers.failed,
+        failures: r.viewers.failures,
         rebuffers: r.playback.rebuffers,
         requestsPerS: r.requests.perSecondAvg,
         mbitPerS: r.requests.mbitPerSAvg,
