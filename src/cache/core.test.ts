@@ -116,7 +116,7 @@ const settings: CoreSettings = {
   defaults: { staleIfErrorMs: 0, notFoundTtlMs: 0 },
 };
 
-function setup() {
+function setup(overrides: Partial<CoreSettings> = {}) {
   const clock = new FakeClock();
   const origin = new MemoryOrigin();
   const answer = new RecordingAnswerer();
@@ -127,7 +127,7 @@ function setup() {
     holdOutcome: () => {},
     log: () => {},
   };
-  const core = new CacheCore(settings, { clock, upstream: origin, answer, monitor });
+  const core = new CacheCore({ ...settings, ...overrides }, { clock, upstream: origin, answer, monitor });
   const ask = (url: string, n = 1) =>
     Array.from({ length: n }, () => {
       const w = waiter(url);
@@ -221,8 +221,8 @@ describe('CacheCore on a fake clock with an in-memory origin', () => {
     assert.equal(answer.of(fresh)!.e.body.concat().toString(), 'new');
   });
 
-  it('a live playlist past its lifetime: the first request waits for the refresh, later ones get STALE meanwhile', async () => {
-    const { clock, origin, answer, core, ask } = setup();
+  it('playlistRefreshFirst: the first request for an expired live playlist waits for the refresh, later ones get STALE meanwhile', async () => {
+    const { clock, origin, answer, core, ask } = setup({ playlistRefreshFirst: true });
     const url = '/live/p/index.m3u8';
     const pl = (seq: number) =>
       `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:${seq}\n#EXTINF:2.0,\nseg-${seq}.m4s\n`;

@@ -27,6 +27,8 @@ export interface CoreSettings extends FlightSettings {
   readonly futureHoldFactor: number;
   /** Unknown names under a live folder that just answered 404: one upstream request per this. */
   readonly unknownPathIntervalMs?: number;
+  /** Live rules: an expired plain playlist is refreshed first (cache.playlistRefreshFirst). */
+  readonly playlistRefreshFirst?: boolean;
 }
 
 /** A node's core settings from its section of the one schema (`cache` or `shield`). */
@@ -40,6 +42,7 @@ export function coreSettingsOf(c: CacheConfig): CoreSettings {
     futureMaxAhead: c.futureMaxAhead,
     futureHoldFactor: c.futureHoldFactor,
     unknownPathIntervalMs: c.unknownPathIntervalMs,
+    playlistRefreshFirst: c.playlistRefreshFirst,
     defaults: { staleIfErrorMs: c.staleIfErrorS * 1000, notFoundTtlMs: c.notFoundTtlMs },
   };
 }
@@ -103,6 +106,7 @@ export class CacheCore implements FlightOwner {
       onHoldOutcome: (outcome) => deps.monitor.holdOutcome(outcome),
       refresh: (playlistUrl) => this.#refreshPlaylist(playlistUrl),
       staleIfErrorMs: settings.defaults.staleIfErrorMs,
+      refreshFirst: settings.playlistRefreshFirst ?? false,
     });
     this.#unknown = new UnknownPathGuard(settings.unknownPathIntervalMs ?? 0, deps.clock, this.live);
     this.#flightDeps = {

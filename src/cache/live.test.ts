@@ -24,7 +24,7 @@ function waiter(url: string): Waiter {
   return { req, res, started: 0, result: 'MISS', peer: false };
 }
 
-function rules(clock = new FakeClock()) {
+function rules(clock = new FakeClock(), refreshFirst = false) {
   const outcomes: string[] = [];
   const refreshed: string[] = [];
   const live = new LiveRules({
@@ -33,6 +33,7 @@ function rules(clock = new FakeClock()) {
     clock,
     onHoldOutcome: (o) => outcomes.push(o),
     refresh: (u) => refreshed.push(u),
+    refreshFirst,
   });
   return { live, clock, outcomes, refreshed };
 }
@@ -53,8 +54,8 @@ describe('LiveRules', () => {
     assert.equal(blocking.policy.lifetimeMs, 60_000);
   });
 
-  it('a plain playlist refreshes first (stale only while a refresh runs), a blocking reload does not', () => {
-    const { live } = rules();
+  it('refreshFirst: a plain playlist refreshes first (stale only while a refresh runs), a blocking reload does not', () => {
+    const { live } = rules(new FakeClock(), true);
     const cc = 'public, max-age=1, stale-while-revalidate=1, stale-if-error=30';
     const plain = live.acceptPlaylist(URL_, playlist(10, 3, 1, 1, cc));
     assert.deepEqual(
@@ -63,6 +64,8 @@ describe('LiveRules', () => {
     );
     const blocking = live.acceptPlaylist(`${URL_}?_HLS_msn=13`, playlist(11, 3, 1, 1, cc));
     assert.equal(blocking.policy.refreshFirst, false);
+    const off = rules().live.acceptPlaylist(URL_, playlist(10, 3, 1, 1, cc));
+    assert.equal(off.policy.refreshFirst, false, 'off by default');
   });
 
   it('never hands out an older playlist than one it already served', () => {

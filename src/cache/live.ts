@@ -21,6 +21,8 @@ export interface LiveOptions {
   refresh: (playlistUrl: string) => void;
   /** How long the newest playlist of a path stays a fallback for upstream errors (0: never). */
   staleIfErrorMs?: number;
+  /** An expired plain playlist is refreshed first (see capPlain). */
+  refreshFirst?: boolean;
 }
 
 export interface Held {
@@ -199,7 +201,7 @@ export class LiveRules implements KnownPaths {
     // A blocking reload's URL names one version (msn/part), which never changes: it keeps the
     // origin's lifetime (the LL-HLS server profile asks ~6 target durations). Only the plain
     // playlist URL goes stale.
-    if (!isBlockingReload(url)) capPlain(e, info.targetDurationS);
+    if (!isBlockingReload(url)) capPlain(e, info.targetDurationS, this.#opts.refreshFirst ?? false);
     this.#served.set(url, { seq: newest, window: info.segments.length, ended: info.ended, entry: e });
     this.#learn(path, url, info, newest);
     return e;
@@ -212,7 +214,7 @@ export class LiveRules implements KnownPaths {
   renewPlaylist(url: string, e: Entry): Entry {
     if (e.status !== 200 || isBlockingReload(url)) return e;
     const s = this.#streams.get(url.split('?', 1)[0]!);
-    if (s !== undefined && s.targetMs > 0) capPlain(e, s.targetMs / 1000);
+    if (s !== undefined && s.targetMs > 0) capPlain(e, s.targetMs / 1000, this.#opts.refreshFirst ?? false);
     return e;
   }
 
@@ -330,21 +332,21 @@ export class LiveRules implements KnownPaths {
 
 /**
  * The plain playlist URL goes stale, so an origin that asks for more than the HLS rule allows
- * (half a target duration, at least 1 s) is capped at that. And its stale-while-revalidate window
- * serves only the requests that arrive while a refresh runs: the first request after expiry waits
- * for the refresh instead. Otherwise the first viewer after expiry gets a copy one lifetime old, at
- * every tier: with few viewers that is nearly every poll, and behind edge and shield hls.js got
- * playlists 1-3 segments old and stalled (test/e2e/freshness-modes). Waiting costs that one
- * request one upstream round trip; everyone after it is answered at once, as before.
+ * (half a target duration, at least 1 s) is capped at that. With `refreshFirst`, its
+ * stale-while-revalidate window serves only the requests that arrive while a refresh runs: the
+ * first request after expiry waits for the refresh instead. Otherwise the first viewer after
+ * expiry gets a copy one lifetime old, at every tier: with few viewers that is nearly every poll,
+ * and behind edge and shield hls.js got playlists 1-3 segments old (bench/README.md, "Viewer
+ * capacity"). Opt-in while the player matrix's broadcaster-reconnect case is worse with it.
  */
-function capPlain(e: Entry, targetDurationS: number): void {
+function capPlain(e: Entry, targetDurationS: number, refreshFirst: boolean): void {
   const capMs = playlistLifetimeS(targetDurationS) * 1000;
   const p = e.policy;
   e.policy = {
     ...p,
     lifetimeMs: Math.min(p.lifetimeMs, capMs),
     swrMs: Math.min(p.swrMs, capMs),
-    refreshFirst: true,
+    refreshFirst,
   };
   e.policy.storable = p.storable && e.policy.lifetimeMs > 0;
 }

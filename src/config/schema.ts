@@ -262,9 +262,17 @@ export const cacheSchema = z.strictObject({
    * Plain TCP viewer connections read into one buffer shared by all of them (Node's `onread`)
    * instead of a Buffer and a 'data' event per read: 24-33 µs per cached request instead of 36-43
    * in bench/capacity. TLS connections, and runtimes without the private hooks it needs, keep
-   * Node's ordinary reads; false turns it off for plain TCP too.
+   * Node's ordinary reads. Off by default: with it on and playlistRefreshFirst off, the in-process
+   * ttl player test (test/e2e/freshness-modes.test.ts) stalled in 5 of 10 runs.
    */
-  sharedReads: z.boolean().default(true),
+  sharedReads: z.boolean().default(false),
+  /**
+   * Live rules: the first request for a plain media playlist past its lifetime waits for the
+   * refresh it starts; only requests arriving meanwhile get the expired copy. Fresher playlists for
+   * few viewers (bench/README.md, "Viewer capacity"); off by default while the player matrix's
+   * broadcaster-reconnect case fails more often with it (3 of 7 runs against 0 of 2).
+   */
+  playlistRefreshFirst: z.boolean().default(false),
   /** Hold requests for live segments at most this many sequence numbers beyond the newest listed. */
   futureMaxAhead: z.number().int().min(0).max(10).default(2),
   /** ...for at most this many target durations before answering 404 no-store. */
