@@ -4,6 +4,7 @@ import { newHistogram, quantile, record } from './histogram.js';
 import { arrivalOffsetMs, isLowLatency, SPIKE_WINDOW_MS } from './profile.js';
 import { parseMetrics, sumOf } from './prometheus.js';
 import { resolvePath } from './playlists.js';
+import { quiet, settledScrape, type Scrape } from './settle.js';
 import { figuresFrom } from './tiers.js';
 
 describe('audience profiles', () => {
@@ -93,5 +94,52 @@ describe('Prometheus scrape', () => {
       hitRatio: 0.9818,
     });
     assert.deepEqual(f.origin, { source: 'u', getRequests: 2, perSecond: 0.2 });
+    // Our own scrapes of the origin's page are not viewers' GETs.
+    assert.equal(figuresFrom('u', before, after, 10, 2).origin?.getRequests, 0);
+  });
+});
+
+describe('closing scrape waits for the tiers to go quiet', () => {
+  const page = (fetches: number, gets: number, held = 0) =>
+    parseMetrics(
+      [
+        `corral_cache_upstream_fetches_total{tier="shield",status="200"} ${fetches}`,
+        `corral_cache_requests_total{tier="shield",result="miss"} ${fetches}`,
+        `corral_origin_requests_total{method="GET",status="200"} ${gets}`,
+        `corral_origin_blocked_requests ${held}`,
+      ].join('\n'),
+    );
+
+  it('quiet: no counter moved beyond our own scrape, nothing held', () => {
+    assert.equal(quiet([page(5, 9)], [page(5, 10)]), true, 'one GET more is the previous scrape');
+    assert.equal(quiet([page(5, 9)], [page(5, 11)]), false, 'a viewer GET arrived');
+    assert.equal(quiet([page(5, 9)], [page(6, 10)]), false, 'a fetch completed');
+    assert.equal(quiet([page(5, 9, 1)], [page(5, 10, 1)]), false, 'a blocking reload is held');
+    assert.equal(quiet([page(5, 9), undefined], [page(5, 10), undefined]), true);
+    assert.equal(quiet([page(5, 9)], [undefined]), false, 'a page that stopped answering');
+  });
+
+  it('scrapes until quiet, and gives up at the bound', async () => {
+    const pages: Scrape[] = [[page(1, 1, 1)], [page(2, 3)], [page(2, 4)], [page(9, 9)]];
+    let n = 0;
+    const waits: number[] = [];
+    const got = await settledScrape(
+      () => Promise.resolve(pages[Math.min(n++, pages.length - 1)]!),
+      (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+      { stepMs: 100, maxMs: 1000 },
+    );
+    assert.equal(got.rounds, 3);
+    assert.equal(sumOf(got.samples[0]!, 'corral_cache_upstream_fetches_total'), 2);
+    let m = 0;
+    const busy = await settledScrape(
+      () => Promise.resolve([page(m, m++ * 3)]),
+      () => Promise.resolve(),
+      { stepMs: 100, maxMs: 500 },
+    );
+    assert.equal(busy.rounds, 6, 'one opening scrape and five more within the bound');
+    assert.equal(sumOf(busy.samples[0]!, 'corral_cache_upstream_fetches_total'), 5, 'the latest scrape');
   });
 });

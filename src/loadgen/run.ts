@@ -1,9 +1,10 @@
 import { nextSegmentBoundary } from './boundary.js';
 import { mergeSnapshots, totalRequests } from './merge.js';
 import type { ProfileName } from './profile.js';
-import { scrape, type Sample } from './prometheus.js';
+import { scrape } from './prometheus.js';
 import { buildReport, type Report, type SeriesRow } from './report.js';
 import type { Final, FromWorker, Snapshot } from './snapshot.js';
+import { settledScrape, type Scrape } from './settle.js';
 import { inlineWorker, spawnWorker, type WorkerHandle } from './threads.js';
 import { figuresFrom, type OriginFigures, type TierFigures } from './tiers.js';
 
@@ -52,8 +53,9 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
 
-async function scrapeAll(urls: string[]): Promise<Array<Sample[] | undefined>> {
-  return Promise.all(urls.map((u) => scrape(u)));
+function settled(urls: string[]) {
+  const all = (): Promise<Scrape> => Promise.all(urls.map((u) => scrape(u)));
+  return settledScrape(all, delay);
 }
 
 export async function runLoadtest(o: LoadtestOptions): Promise<Report> {
@@ -61,7 +63,7 @@ export async function runLoadtest(o: LoadtestOptions): Promise<Report> {
   const threads = Math.max(0, Math.floor(o.threads));
   const n = Math.max(1, threads);
   const sockets = o.sockets ?? defaultSockets(o.viewers, n, o.llShare);
-  const before = await scrapeAll(o.metrics);
+  const before = (await settled(o.metrics)).samples;
   const latest: Array<Snapshot | undefined> = new Array(n).fill(undefined);
   const finals: Final[] = [];
   let failed: Error | undefined;
@@ -149,13 +151,14 @@ export async function runLoadtest(o: LoadtestOptions): Promise<Report> {
     if (finals.length < n) throw new Error(`only ${finals.length} of ${n} workers reported back`);
     const cpu = process.cpuUsage(cpu0);
     const wallS = (Date.now() - t0Wall) / 1000;
-    const after = await scrapeAll(o.metrics);
+    const after = await settled(o.metrics);
     const tiers: TierFigures[] = [];
     let origin: OriginFigures | undefined;
     o.metrics.forEach((url, k) => {
-      const a = after[k];
+      const a = after.samples[k];
       if (a === undefined) return;
-      const f = figuresFrom(url, before[k], a, wallS);
+      // Each closing scrape but the last, and the opening one, reached the origin as a GET.
+      const f = figuresFrom(url, before[k], a, wallS, after.rounds);
       tiers.push(...f.tiers);
       origin ??= f.origin;
     });

@@ -32,12 +32,16 @@ function delta(
   return sumOf(after, name, match) - (before === undefined ? 0 : sumOf(before, name, match));
 }
 
-/** What one /metrics URL says happened between two scrapes `seconds` apart. */
+/**
+ * What one /metrics URL says happened between two scrapes `seconds` apart. An origin counts the
+ * GETs of its own /metrics page: `ownScrapes` of them (answered between the two) are taken off.
+ */
 export function figuresFrom(
   source: string,
   before: Sample[] | undefined,
   after: Sample[],
   seconds: number,
+  ownScrapes = 0,
 ): { tiers: TierFigures[]; origin?: OriginFigures } {
   const per = (n: number) => (seconds > 0 ? Math.round((n / seconds) * 10) / 10 : 0);
   const tiers = [
@@ -67,7 +71,10 @@ export function figuresFrom(
     }),
   };
   if (after.some((s) => s.name === 'corral_origin_requests_total')) {
-    const gets = delta(before, after, 'corral_origin_requests_total', { method: 'GET' });
+    const gets = Math.max(
+      0,
+      delta(before, after, 'corral_origin_requests_total', { method: 'GET' }) - ownScrapes,
+    );
     out.origin = { source, getRequests: gets, perSecond: per(gets) };
   }
   return out;

@@ -79,11 +79,15 @@ describe('corral loadtest against corral start', () => {
     assert.equal(report.stream.length, 1, JSON.stringify(report.stream));
     const segments = report.stream[0]!.segments;
     assert.ok(segments >= SECONDS - 3, `segments seen ${segments}`);
-    // A plain viewer takes the three segments before the live edge, then each new one.
+    // A plain viewer takes the three segments before the live edge, then each new one, and never
+    // skips one. `segments` runs from the earliest first read to the latest read of any viewer: a
+    // plain viewer whose first read came just after a segment boundary starts one later, and one
+    // reloading once per target duration ends up to two behind an LL viewer's last blocking reload.
     const plain = VIEWERS / 2;
     const p = report.playback;
+    assert.equal(p.skippedSegments, 0);
     assert.ok(p.plainSegments <= plain * (segments + 3), `plain segments ${p.plainSegments} for ${segments}`);
-    assert.ok(p.plainSegments >= plain * (segments + 1), `plain segments ${p.plainSegments} for ${segments}`);
+    assert.ok(p.plainSegments >= plain * segments, `plain segments ${p.plainSegments} for ${segments}`);
     // An LL viewer takes one whole segment, then every part (three per 1 s segment) as it appears.
     const ll = VIEWERS / 2;
     assert.equal(p.llSegments, ll);
@@ -104,10 +108,11 @@ describe('corral loadtest against corral start', () => {
     // Every origin GET came through the shield, and the shield asked only for what the edge asked.
     assert.ok(report.origin !== null);
     assert.ok(shield.upstreamFetches <= edge.upstreamFetches, 'shield -> origin <= edge -> shield');
-    // A fetch whose pooled socket closed unanswered goes out once more (counted by the shield).
+    // A fetch whose pooled socket closed unanswered goes out once more (counted by the shield). The
+    // report takes its own /metrics scrapes off the origin's count and scrapes once all is quiet.
     const sent = shield.upstreamFetches + (shield.upstreamRetries ?? 0);
     assert.ok(
-      report.origin.getRequests <= sent + 2,
+      report.origin.getRequests <= sent,
       `origin GETs ${report.origin.getRequests} <= shield sent ${sent}`,
     );
     // /metrics carry no path, so per object the X-Cache check above is the proof; in total the origin
