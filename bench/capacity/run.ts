@@ -83,8 +83,8 @@ if (flags.help) {
                     nginx's proxy_cache_lock waiters poll every 500 ms, so at any audience a few of
                     its segment fetches take ~516 ms: 1000, one segment, measures CPU capacity)
   --size WxH / --kbps N   the broadcaster's picture and video bit rate (320x180, 64)
-  --shared-reads true|false   the edge's cache.sharedReads and
-                    cache.playlistRefreshFirst (true; both opt-in in corral's config)
+  --shared-reads true|false   the edge's cache.sharedReads and cache.playlistRefreshFirst
+                    (true: on and 'always'; false: off and 'never')
   --profile auto|on|off   profile the corral edge (node --cpu-prof) at its largest passing
                     count after the search: auto = when it serves fewer viewers per core than nginx`);
   process.exit(0);
@@ -177,7 +177,7 @@ async function startEdge(origin: string, profileDir?: string): Promise<{ child: 
     // Shared reads (src/http/shared-reads.ts) and refresh-first playlists are opt-in; this bench
     // measures them on unless --shared-reads false.
     ...['--set', `cache.sharedReads=${sharedReads}`],
-    ...['--set', `cache.playlistRefreshFirst=${sharedReads}`],
+    ...['--set', `cache.playlistRefreshFirst=${sharedReads ? 'always' : 'never'}`],
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/healthz`, 'corral edge up');

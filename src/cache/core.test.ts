@@ -221,8 +221,8 @@ describe('CacheCore on a fake clock with an in-memory origin', () => {
     assert.equal(answer.of(fresh)!.e.body.concat().toString(), 'new');
   });
 
-  it('playlistRefreshFirst: the first request for an expired live playlist waits for the refresh, later ones get STALE meanwhile', async () => {
-    const { clock, origin, answer, core, ask } = setup({ playlistRefreshFirst: true });
+  it('playlistRefreshFirst always: the first request for an expired live playlist waits for the refresh, later ones get STALE meanwhile', async () => {
+    const { clock, origin, answer, core, ask } = setup({ playlistRefreshFirst: 'always' });
     const url = '/live/p/index.m3u8';
     const pl = (seq: number) =>
       `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:${seq}\n#EXTINF:2.0,\nseg-${seq}.m4s\n`;

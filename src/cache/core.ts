@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import { inSwrWindow, isFresh, syntheticEntry, usableMs, varyKeyOf, type Entry } from './entry.js';
 import { Flight, type FlightDeps, type FlightOwner, type FlightSettings } from './flight.js';
 import type { Grant } from './link.js';
-import { LiveRules } from './live.js';
+import { LiveRules, type RefreshFirst } from './live.js';
 import type { CacheMonitor } from './monitor.js';
 import { MemoryStore } from './store.js';
 import { UnknownPathGuard } from './unknown.js';
@@ -28,7 +28,7 @@ export interface CoreSettings extends FlightSettings {
   /** Unknown names under a live folder that just answered 404: one upstream request per this. */
   readonly unknownPathIntervalMs?: number;
   /** Live rules: an expired plain playlist is refreshed first (cache.playlistRefreshFirst). */
-  readonly playlistRefreshFirst?: boolean;
+  readonly playlistRefreshFirst?: RefreshFirst;
 }
 
 /** A node's core settings from its section of the one schema (`cache` or `shield`). */
@@ -106,7 +106,7 @@ export class CacheCore implements FlightOwner {
       onHoldOutcome: (outcome) => deps.monitor.holdOutcome(outcome),
       refresh: (playlistUrl) => this.#refreshPlaylist(playlistUrl),
       staleIfErrorMs: settings.defaults.staleIfErrorMs,
-      refreshFirst: settings.playlistRefreshFirst ?? false,
+      refreshFirst: settings.playlistRefreshFirst ?? 'never',
     });
     this.#unknown = new UnknownPathGuard(settings.unknownPathIntervalMs ?? 0, deps.clock, this.live);
     this.#flightDeps = {

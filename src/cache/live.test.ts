@@ -5,13 +5,21 @@ import { describe, it } from 'node:test';
 import { FakeClock } from '../util/fake-clock.js';
 import { SharedBody } from './body.js';
 import { createEntry, type Entry } from './entry.js';
-import { LiveRules, type Held } from './live.js';
+import { LiveRules, type Held, type RefreshFirst } from './live.js';
 import type { Waiter } from './waiter.js';
 
 const URL_ = '/live/a/index.m3u8';
 
-function playlist(first: number, count: number, target = 2, maxAge = 60, cc = `max-age=${maxAge}`): Entry {
+function playlist(
+  first: number,
+  count: number,
+  target = 2,
+  maxAge = 60,
+  cc = `max-age=${maxAge}`,
+  canBlockReload = false,
+): Entry {
   const lines = ['#EXTM3U', `#EXT-X-TARGETDURATION:${target}`, `#EXT-X-MEDIA-SEQUENCE:${first}`];
+  if (canBlockReload) lines.push('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
   for (let i = first; i < first + count; i++) lines.push('#EXTINF:2.0,', `seg-${i}.m4s`);
   const body = SharedBody.of(Buffer.from(lines.join('\n') + '\n'));
   const headers = { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': cc };
@@ -24,7 +32,7 @@ function waiter(url: string): Waiter {
   return { req, res, started: 0, result: 'MISS', peer: false };
 }
 
-function rules(clock = new FakeClock(), refreshFirst = false) {
+function rules(clock = new FakeClock(), refreshFirst: RefreshFirst = 'never') {
   const outcomes: string[] = [];
   const refreshed: string[] = [];
   const live = new LiveRules({
@@ -55,7 +63,7 @@ describe('LiveRules', () => {
   });
 
   it('refreshFirst: a plain playlist refreshes first (stale only while a refresh runs), a blocking reload does not', () => {
-    const { live } = rules(new FakeClock(), true);
+    const { live } = rules(new FakeClock(), 'always');
     const cc = 'public, max-age=1, stale-while-revalidate=1, stale-if-error=30';
     const plain = live.acceptPlaylist(URL_, playlist(10, 3, 1, 1, cc));
     assert.deepEqual(
@@ -66,6 +74,19 @@ describe('LiveRules', () => {
     assert.equal(blocking.policy.refreshFirst, false);
     const off = rules().live.acceptPlaylist(URL_, playlist(10, 3, 1, 1, cc));
     assert.equal(off.policy.refreshFirst, false, 'off by default');
+    const ll = rules(new FakeClock(), 'always').live.acceptPlaylist(URL_, playlist(10, 3, 1, 1, cc, true));
+    assert.equal(ll.policy.refreshFirst, true, "'always' includes LL-HLS playlists");
+  });
+
+  it("refreshFirst 'auto': only playlists without CAN-BLOCK-RELOAD, on a 200 and on a 304", () => {
+    const cc = 'public, max-age=1, stale-while-revalidate=1, stale-if-error=30';
+    const ttl = rules(new FakeClock(), 'auto').live;
+    assert.equal(ttl.acceptPlaylist(URL_, playlist(10, 3, 1, 1, cc)).policy.refreshFirst, true);
+    assert.equal(ttl.renewPlaylist(URL_, playlist(10, 3, 1, 1, cc)).policy.refreshFirst, true);
+    const push = rules(new FakeClock(), 'auto').live;
+    const ll = push.acceptPlaylist(URL_, playlist(10, 3, 1, 1, cc, true));
+    assert.deepEqual([ll.policy.lifetimeMs, ll.policy.swrMs, ll.policy.refreshFirst], [1_000, 1_000, false]);
+    assert.equal(push.renewPlaylist(URL_, playlist(10, 3, 1, 1, cc, true)).policy.refreshFirst, false);
   });
 
   it('never hands out an older playlist than one it already served', () => {

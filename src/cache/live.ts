@@ -21,8 +21,15 @@ export interface LiveOptions {
   refresh: (playlistUrl: string) => void;
   /** How long the newest playlist of a path stays a fallback for upstream errors (0: never). */
   staleIfErrorMs?: number;
-  /** An expired plain playlist is refreshed first (see capPlain). */
-  refreshFirst?: boolean;
+  /** Which expired plain playlists are refreshed first (see capPlain); 'never' by default. */
+  refreshFirst?: RefreshFirst;
+}
+
+/** cache.playlistRefreshFirst: 'auto' for playlists that offer no blocking reload (ttl freshness). */
+export type RefreshFirst = 'auto' | 'always' | 'never';
+
+function refreshesFirst(mode: RefreshFirst | undefined, canBlockReload: boolean): boolean {
+  return mode === 'always' || (mode === 'auto' && !canBlockReload);
 }
 
 export interface Held {
@@ -37,6 +44,7 @@ interface Stream {
   /** Newest part known (a preload hint counts: the origin blocks on it, so it may be forwarded). */
   newestPart: [number, number] | undefined;
   targetMs: number;
+  canBlockReload: boolean;
   /** Held requests grouped by the sequence they wait for: one timer per group, not per viewer. */
   groups: Map<
     string,
@@ -201,7 +209,9 @@ export class LiveRules implements KnownPaths {
     // A blocking reload's URL names one version (msn/part), which never changes: it keeps the
     // origin's lifetime (the LL-HLS server profile asks ~6 target durations). Only the plain
     // playlist URL goes stale.
-    if (!isBlockingReload(url)) capPlain(e, info.targetDurationS, this.#opts.refreshFirst ?? false);
+    if (!isBlockingReload(url)) {
+      capPlain(e, info.targetDurationS, refreshesFirst(this.#opts.refreshFirst, info.canBlockReload));
+    }
     this.#served.set(url, { seq: newest, window: info.segments.length, ended: info.ended, entry: e });
     this.#learn(path, url, info, newest);
     return e;
@@ -214,7 +224,9 @@ export class LiveRules implements KnownPaths {
   renewPlaylist(url: string, e: Entry): Entry {
     if (e.status !== 200 || isBlockingReload(url)) return e;
     const s = this.#streams.get(url.split('?', 1)[0]!);
-    if (s !== undefined && s.targetMs > 0) capPlain(e, s.targetMs / 1000, this.#opts.refreshFirst ?? false);
+    if (s !== undefined && s.targetMs > 0) {
+      capPlain(e, s.targetMs / 1000, refreshesFirst(this.#opts.refreshFirst, s.canBlockReload));
+    }
     return e;
   }
 
@@ -264,6 +276,7 @@ export class LiveRules implements KnownPaths {
         newestSeq: newest,
         newestPart: undefined,
         targetMs: 0,
+        canBlockReload: false,
         groups: new Map(),
         refreshTimer: undefined,
       };
@@ -271,6 +284,7 @@ export class LiveRules implements KnownPaths {
     }
     if (!url.includes('?')) s.playlistUrl = url;
     s.targetMs = info.targetDurationS * 1000;
+    s.canBlockReload = info.canBlockReload;
     s.newestSeq = Math.max(s.newestSeq, newest);
     const base = new URL(path, 'http://h');
     const resolve = (uri: string) => {
@@ -337,7 +351,7 @@ export class LiveRules implements KnownPaths {
  * first request after expiry waits for the refresh instead. Otherwise the first viewer after
  * expiry gets a copy one lifetime old, at every tier: with few viewers that is nearly every poll,
  * and behind edge and shield hls.js got playlists 1-3 segments old (bench/README.md, "Viewer
- * capacity"). Opt-in while the player matrix's broadcaster-reconnect case is worse with it.
+ * capacity"). By default ('auto') only where players cannot block (see cache.playlistRefreshFirst).
  */
 function capPlain(e: Entry, targetDurationS: number, refreshFirst: boolean): void {
   const capMs = playlistLifetimeS(targetDurationS) * 1000;

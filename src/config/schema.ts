@@ -268,11 +268,14 @@ export const cacheSchema = z.strictObject({
   sharedReads: z.boolean().default(false),
   /**
    * Live rules: the first request for a plain media playlist past its lifetime waits for the
-   * refresh it starts; only requests arriving meanwhile get the expired copy. Fresher playlists for
-   * few viewers (bench/README.md, "Viewer capacity"); off by default while the player matrix's
-   * broadcaster-reconnect case fails more often with it (3 of 7 runs against 0 of 2).
+   * refresh it starts; only requests arriving meanwhile get the expired copy. 'auto' does so for
+   * playlists without CAN-BLOCK-RELOAD (ttl freshness), where every player polls and a copy one
+   * lifetime old at each tier stalled hls.js (test/e2e/freshness-modes.test.ts, 1 run in 8);
+   * LL-HLS playlists keep stale-while-revalidate, because with fresher ones hls.js sits nearer
+   * the live edge and the player matrix's broadcaster-reconnect case rebuffered past its bound
+   * (docs/operations.md). 'always' and 'never' apply it to every live playlist or to none.
    */
-  playlistRefreshFirst: z.boolean().default(false),
+  playlistRefreshFirst: z.enum(['auto', 'always', 'never']).default('auto'),
   /** Hold requests for live segments at most this many sequence numbers beyond the newest listed. */
   futureMaxAhead: z.number().int().min(0).max(10).default(2),
   /** ...for at most this many target durations before answering 404 no-store. */

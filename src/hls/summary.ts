@@ -44,6 +44,8 @@ export interface MediaPlaylistInfo {
   parts: Array<{ uri: string }>;
   /** EXT-X-ENDLIST: the broadcast this playlist belongs to is over. */
   ended: boolean;
+  /** EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES: LL-HLS players can ask for the next version. */
+  canBlockReload: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export function mediaPlaylistInfo(text: string): MediaPlaylistInfo | undefined {
     segments: p.segments.map((s) => s.uri),
     parts,
     ended: p.endList,
+    canBlockReload: p.serverControl?.canBlockReload ?? false,
   };
 }
 
