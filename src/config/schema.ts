@@ -273,7 +273,7 @@ export const cacheSchema = z.strictObject({
    * lifetime old at each tier stalled hls.js (test/e2e/freshness-modes.test.ts, 1 run in 8);
    * LL-HLS playlists keep stale-while-revalidate, because with fresher ones hls.js sits nearer
    * the live edge and the player matrix's broadcaster-reconnect case rebuffered past its bound
-   * (docs/operations.md). 'always' and 'never' apply it to every live playlist or to none.
+   * more often (docs/operations.md). 'always' and 'never' apply it to every live playlist or to none.
    */
   playlistRefreshFirst: z.enum(['auto', 'always', 'never']).default('auto'),
   /** Hold requests for live segments at most this many sequence numbers beyond the newest listed. */
