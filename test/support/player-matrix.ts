@@ -93,6 +93,7 @@ interface Probe {
   lowLatency: boolean | null;
   errors: string[];
   log: Array<{ at: number; kind: string; detail: unknown }>;
+  trace: string[];
 }
 
 export interface BrowserCase {
@@ -210,25 +211,35 @@ export async function runBrowserCase(
       })}`,
     );
     if (steady.stalls + across.stalls > 0) diagnostic(`log ${JSON.stringify(log.slice(-30))}`);
-    assert.deepEqual(pageErrors, [], 'no script errors on the page');
-    assert.ok(
-      steady.stalls <= (c.maxSteadyStalls ?? 0),
-      `${steady.stalls} stalls outside the reconnect (allowed ${c.maxSteadyStalls ?? 0})`,
-    );
-    assert.ok(
-      across.stalls <= (c.maxReconnectStalls ?? 2),
-      `${across.stalls} stalls across the reconnect (allowed ${c.maxReconnectStalls ?? 2})`,
-    );
-    assert.ok(
-      across.rebufferMs <= RECONNECT_MAX_REBUFFER_MS,
-      `rebuffered ${across.rebufferMs} ms across the reconnect`,
-    );
-    assert.ok(played >= PLAY_S - 5, `played ${played.toFixed(1)} s of ${PLAY_S}`);
-    assert.ok(frames >= (PLAY_S - 5) * FPS * 0.9, `decoded ${frames} frames`);
-    assert.ok(latency.length >= PLAY_S / 2, `ingest-to-screen in ${latency.length} of ${PLAY_S} samples`);
-    assert.ok(lat! > 0 && lat! < 15, `ingest-to-screen p50 ${lat} s`);
-    const fatal = end.errors.filter((e) => /fatal|severity 2|media element|video\.js \d/.test(e));
-    assert.deepEqual(fatal, [], 'no fatal player errors');
+    const assertRow = (): void => {
+      assert.deepEqual(pageErrors, [], 'no script errors on the page');
+      assert.ok(
+        steady.stalls <= (c.maxSteadyStalls ?? 0),
+        `${steady.stalls} stalls outside the reconnect (allowed ${c.maxSteadyStalls ?? 0})`,
+      );
+      assert.ok(
+        across.stalls <= (c.maxReconnectStalls ?? 2),
+        `${across.stalls} stalls across the reconnect (allowed ${c.maxReconnectStalls ?? 2})`,
+      );
+      assert.ok(
+        across.rebufferMs <= RECONNECT_MAX_REBUFFER_MS,
+        `rebuffered ${across.rebufferMs} ms across the reconnect`,
+      );
+      assert.ok(played >= PLAY_S - 5, `played ${played.toFixed(1)} s of ${PLAY_S}`);
+      assert.ok(frames >= (PLAY_S - 5) * FPS * 0.9, `decoded ${frames} frames`);
+      assert.ok(latency.length >= PLAY_S / 2, `ingest-to-screen in ${latency.length} of ${PLAY_S} samples`);
+      assert.ok(lat! > 0 && lat! < 15, `ingest-to-screen p50 ${lat} s`);
+      const fatal = end.errors.filter((e) => /fatal|severity 2|media element|video\.js \d/.test(e));
+      assert.deepEqual(fatal, [], 'no fatal player errors');
+    };
+    try {
+      assertRow();
+    } catch (e) {
+      const trace = await page.evaluate(() => (window as unknown as { probe: Probe }).probe.trace);
+      if (trace.length > 0) diagnostic(`player log, last ${trace.length} lines:`);
+      for (const line of trace) diagnostic(line);
+      throw e;
+    }
   } finally {
     await context.close();
   }

@@ -19,6 +19,8 @@
     lowLatency: null,
     errors: [],
     log: [],
+    // A player's own log lines, if its page keeps them (hls.js).
+    trace: [],
   };
   window.probe = probe;
 
