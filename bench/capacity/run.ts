@@ -58,6 +58,7 @@ const { values: flags } = parseArgs({
     kbps: { type: 'string', default: '64' },
     profile: { type: 'string', default: 'auto' },
     'shared-reads': { type: 'string', default: 'true' },
+    'refresh-first': { type: 'string', default: 'auto' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -83,8 +84,9 @@ if (flags.help) {
                     nginx's proxy_cache_lock waiters poll every 500 ms, so at any audience a few of
                     its segment fetches take ~516 ms: 1000, one segment, measures CPU capacity)
   --size WxH / --kbps N   the broadcaster's picture and video bit rate (320x180, 64)
-  --shared-reads true|false   the edge's cache.sharedReads and cache.playlistRefreshFirst
-                    (true: on and 'always'; false: off and 'never')
+  --shared-reads true|false   the edge's cache.sharedReads (true, the default)
+  --refresh-first auto|always|never   the edge's cache.playlistRefreshFirst (auto, the default;
+                    the viewers poll an LL-HLS playlist, where auto means never; run 10 used always)
   --profile auto|on|off   profile the corral edge (node --cpu-prof) at its largest passing
                     count after the search: auto = when it serves fewer viewers per core than nginx`);
   process.exit(0);
@@ -111,6 +113,11 @@ if (flags['shared-reads'] !== 'true' && flags['shared-reads'] !== 'false') {
   process.exit(2);
 }
 const sharedReads = flags['shared-reads'] === 'true';
+const refreshFirst = flags['refresh-first'] ?? 'auto';
+if (!['auto', 'always', 'never'].includes(refreshFirst)) {
+  console.error('--refresh-first: auto, always or never');
+  process.exit(2);
+}
 const profileMode = ['auto', 'on', 'off'].includes(flags.profile ?? '') ? flags.profile! : 'auto';
 const SYSTEMS = (flags.systems ?? '').split(',').filter((s): s is System => s === 'corral' || s === 'nginx');
 if (SYSTEMS.length === 0) {
@@ -174,10 +181,9 @@ async function startEdge(origin: string, profileDir?: string): Promise<{ child: 
     ...nodeArgs,
     ...[CORRAL_BIN, 'edge', '--listen', `127.0.0.1:${port}`, '--upstream', origin],
     ...['--workers', '1', '--log-level', 'warn'],
-    // Shared reads (src/http/shared-reads.ts) and refresh-first playlists are opt-in; this bench
-    // measures them on unless --shared-reads false.
+    // Given explicitly so that the JSON's settings are what ran, whatever the defaults become.
     ...['--set', `cache.sharedReads=${sharedReads}`],
-    ...['--set', `cache.playlistRefreshFirst=${sharedReads ? 'always' : 'never'}`],
+    ...['--set', `cache.playlistRefreshFirst=${refreshFirst}`],
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/healthz`, 'corral edge up');
@@ -471,6 +477,7 @@ void run(async () => {
       steadyS,
       llShare,
       sharedReads,
+      refreshFirst,
       threads,
       busyMax,
       lagMaxMs,

@@ -262,10 +262,11 @@ export const cacheSchema = z.strictObject({
    * Plain TCP viewer connections read into one buffer shared by all of them (Node's `onread`)
    * instead of a Buffer and a 'data' event per read: 24-33 µs per cached request instead of 36-43
    * in bench/capacity. TLS connections, and runtimes without the private hooks it needs, keep
-   * Node's ordinary reads. Off by default: with it on and playlistRefreshFirst off, the in-process
-   * ttl player test (test/e2e/freshness-modes.test.ts) stalled in 5 of 10 runs.
+   * Node's ordinary reads. It was opt-in while, with refresh-first off, the in-process ttl player
+   * test (test/e2e/freshness-modes.test.ts) stalled in 5 of 10 runs; playlistRefreshFirst 'auto'
+   * covers ttl playlists since.
    */
-  sharedReads: z.boolean().default(false),
+  sharedReads: z.boolean().default(true),
   /**
    * Live rules: the first request for a plain media playlist past its lifetime waits for the
    * refresh it starts; only requests arriving meanwhile get the expired copy. 'auto' does so for
