@@ -4,7 +4,7 @@ import type { ProfileName } from './profile.js';
 import { scrape } from './prometheus.js';
 import { buildReport, type Report, type SeriesRow } from './report.js';
 import type { Final, FromWorker, Snapshot } from './snapshot.js';
-import { settledScrape, type Scrape } from './settle.js';
+import { settledScrape, type Scrape, type Settled } from './settle.js';
 import { inlineWorker, spawnWorker, type WorkerHandle } from './threads.js';
 import { figuresFrom, type OriginFigures, type TierFigures } from './tiers.js';
 
@@ -53,9 +53,14 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
 
-function settled(urls: string[]) {
+/**
+ * The settle wait keeps the process alive: before the viewers start nothing else does, and an
+ * unref'd timer there let `corral loadtest` exit 13 with its work undone. settledScrape bounds it.
+ */
+function settled(urls: string[]): Promise<Settled> {
+  if (urls.length === 0) return Promise.resolve({ samples: [], rounds: 0 });
   const all = (): Promise<Scrape> => Promise.all(urls.map((u) => scrape(u)));
-  return settledScrape(all, delay);
+  return settledScrape(all, (ms) => new Promise((r) => setTimeout(r, ms)));
 }
 
 export async function runLoadtest(o: LoadtestOptions): Promise<Report> {

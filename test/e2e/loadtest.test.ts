@@ -1,7 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestServer, getText, until, type TestServer } from '../support/server.js';
+import { runCorral } from '../support/cli.js';
 import { FFMPEG, testPatternArgs } from '../support/ffmpeg.js';
 import { runLoadtest, summaryText, type Report } from '../../src/loadgen/index.js';
 import { parseMediaPlaylist } from '../../src/hls/index.js';
@@ -122,6 +126,26 @@ describe('corral loadtest against corral start', () => {
       `origin GETs ${report.origin.getRequests}`,
     );
     assert.ok(report.origin.perSegmentPerRendition !== null);
+  });
+
+  // As bench/capacity runs it: its own process, no --metrics. A settle wait on an unref'd timer
+  // once let it exit 13 (top-level await unsettled) before any viewer started.
+  it('corral loadtest as a command, without --metrics, runs its viewers and writes the report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'corral-lt-'));
+    try {
+      const json = join(dir, 'r.json');
+      const r = await runCorral([
+        ...['loadtest', '--url', `${t.viewer}/live/lt/index.m3u8`, '--viewers', '4', '--threads', '1'],
+        ...['--profile', 'step', '--duration', '3', '--json', json],
+      ]);
+      assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr.slice(-2000)}`);
+      const cli = JSON.parse(readFileSync(json, 'utf8')) as Report;
+      assert.equal(cli.viewers.arrived, 4);
+      assert.equal(cli.viewers.startedPlaying, 4);
+      assert.equal(cli.origin, null, 'no /metrics were named');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
