@@ -58,6 +58,13 @@ export const ingestLimitsSchema = z.strictObject({
     .min(1024)
     .max(1 << 28)
     .default(16 << 20),
+  /**
+   * Plain RTMP connections read into one buffer shared by all of them (Node's `onread`, as
+   * cache.sharedReads): no Buffer, 'data' event or nextTick per read. The stream machinery of
+   * 'data' events was ~20 % of the main thread packaging one 720p stream. RTMPS, and runtimes
+   * without the private hooks it needs, keep Node's ordinary reads.
+   */
+  sharedReads: z.boolean().default(true),
   /** Concurrent chunk streams per connection (ffmpeg and OBS use 3..8). */
   maxChunkStreams: z.number().int().min(4).max(65599).default(64),
   /**

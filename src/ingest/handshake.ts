@@ -35,8 +35,9 @@ export class ServerHandshake {
 
   feed(data: Buffer): HandshakeResult {
     if (this.#state === 'done') throw new CorralError('RTMP_HANDSHAKE', 'handshake already complete');
-    // At most 1 + 2*1536 bytes are ever held here, so this concat is bounded.
-    this.#pending = this.#pending.length === 0 ? data : Buffer.concat([this.#pending, data]);
+    // At most 1 + 2*1536 bytes are ever held here, so this concat is bounded. A copy either way:
+    // `data` may be a shared read buffer that is reused once this call returns.
+    this.#pending = Buffer.concat([this.#pending, data]);
     let reply: Buffer | undefined;
 
     if (this.#state === 'c0c1') {

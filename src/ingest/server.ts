@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import type { Registry } from 'prom-client';
 import type { IngestLimits } from '../config/schema.js';
 import { CorralError, describeError, type ErrorCode } from '../util/errors.js';
+import { adoptSharedReads } from '../http/shared-reads.js';
 import { TypedEmitter } from '../util/events.js';
 import type { Logger } from '../util/logger.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
@@ -79,9 +80,17 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
-    const server = net.createServer();
-    server.on('connection', (socket) => {
-      if (this.#admit(socket, false)) this.#accept(socket, false);
+    // Paused at accept, so the connection can still be moved to a shared-read socket.
+    const server = net.createServer({ pauseOnConnect: true });
+    server.on('connection', (raw: net.Socket) => {
+      let feed: (chunk: Buffer) => void = () => {};
+      const moved = this.#o.limits.sharedReads ? adoptSharedReads(raw, (chunk) => feed(chunk)) : undefined;
+      const socket = moved ?? raw;
+      if (!this.#admit(socket, false)) return;
+      feed = this.#accept(socket, false);
+      if (moved !== undefined) return;
+      socket.on('data', feed);
+      if (socket.isPaused()) socket.resume();
     });
     return this.#listen(server, port, host, 'rtmp');
   }
@@ -113,7 +122,7 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     socket.once('secure', () => {
       secured = true;
       clearTimeout(timer);
-      this.#accept(socket, true, remote, acceptedAt);
+      socket.on('data', this.#accept(socket, true, remote, acceptedAt));
     });
     socket.on('error', (err) => {
       if (secured) return;
@@ -238,7 +247,7 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
     secure: boolean,
     remote = `${socket.remoteAddress}:${socket.remotePort}`,
     acceptedAt = performance.now(),
-  ): void {
+  ): (data: Buffer) => void {
     const log = this.#log.child({ conn: ++this.#nextId, remote, secure });
     const limits = this.#o.limits;
     log.debug('connection accepted');
@@ -355,11 +364,13 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       sessionBytes: () => session.bufferedBytes,
       fail: (e) => session.fail(e),
     });
-    socket.on('data', (data: Buffer) => {
+    // The caller delivers reads: 'data' events, or a shared buffer that is reused after this call
+    // returns (the handshake and the chunk reader copy whatever they keep).
+    const onData = (data: Buffer): void => {
       this.#metrics.bytes(data.length);
       session.feed(data);
       memory.check();
-    });
+    };
     socket.on('error', (e) => log.debug({ err: describeError(e) }, 'socket error'));
     socket.once('close', () => {
       clearTimeout(handshakeTimer);
@@ -371,5 +382,6 @@ export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
       memory.release();
       log.debug('connection closed');
     });
+    return onData;
   }
 }

@@ -248,3 +248,79 @@ test('server: floods on several connections are bounded together; a publisher ke
     await server.close();
   }
 });
+
+/** Writes `bytes` in pieces of 1..`maxPiece` bytes, yielding to the event loop between pieces. */
+async function dribble(s: net.Socket, bytes: Buffer, maxPiece: number, seed: number): Promise<void> {
+  let x = seed;
+  for (let off = 0; off < bytes.length;) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const n = 1 + (x % maxPiece);
+    s.write(bytes.subarray(off, off + n));
+    off += n;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+for (const sharedReads of [true, false]) {
+  test(`server (sharedReads ${sharedReads}): handshakes and media cut at odd points on interleaved connections arrive intact`, async () => {
+    const { server, target, port } = await startServer({ sharedReads });
+    try {
+      // A handshake in pieces while another connection's reads go through the same server: S2
+      // must echo C1 exactly (a kept view of a reused read buffer would echo the other bytes).
+      const c1 = Buffer.alloc(1536, 0x5a);
+      c1.writeUInt32BE(0x01020304, 0);
+      const h = await rawConnect(port);
+      const noise = await rawConnect(port);
+      noise.on('error', () => {});
+      const echo = new Promise<Buffer>((resolve) => {
+        let got = Buffer.alloc(0);
+        h.on('data', (d: Buffer) => {
+          got = Buffer.concat([got, d]);
+          if (got.length >= 1 + 2 * 1536) resolve(got);
+        });
+      });
+      await Promise.all([
+        dribble(h, Buffer.concat([Buffer.from([3]), c1]), 400, 7),
+        dribble(noise, Buffer.alloc(1537, 3), 300, 11),
+      ]);
+      assert.deepEqual((await echo).subarray(1 + 1536, 1 + 2 * 1536), c1, 'S2 echoes C1');
+      h.destroy();
+      noise.destroy();
+
+      // Two publishers, each message longer than the 128-byte chunk size, written in pieces that
+      // interleave with the other connection's.
+      const clients = [await TestRtmpClient.connect(port), await TestRtmpClient.connect(port)];
+      const sent: Buffer[][] = [[], []];
+      const wire: Buffer[] = [];
+      for (const [i, c] of clients.entries()) {
+        const { streamId } = await c.publish('live', `odd${i}`);
+        const parts = [
+          c.writer.write({ csid: 4 + 2 * i, typeId: 8, streamId, timestamp: 0, payload: aacConfig }),
+        ];
+        for (let k = 0; k < 30; k++) {
+          const frame = Buffer.alloc(200 + ((k * 397 + i * 101) % 3000), (k * 7 + i * 13) & 0xff);
+          frame.writeUInt16BE(k * 2 + i, 0);
+          sent[i]!.push(frame);
+          const payload = Buffer.concat([Buffer.from([0xaf, 0x01]), frame]);
+          parts.push(
+            c.writer.write({ csid: 4 + 2 * i, typeId: 8, streamId, timestamp: 23 * (k + 1), payload }),
+          );
+        }
+        wire.push(Buffer.concat(parts));
+      }
+      await Promise.all(clients.map((c, i) => dribble(c.socket, wire[i]!, 700, 3 + i)));
+      await until(() => target.streams.every((s) => s.events.length === 31), 10_000);
+      for (const [i, s] of target.streams.entries()) {
+        const frames = s.events.flatMap((e) => (e.kind === 'frame' ? [e.frame.data] : []));
+        const want = sent[Number(s.req.name.slice(3))]!;
+        assert.equal(frames.length, want.length, `stream ${i}`);
+        frames.forEach((f, k) => assert.deepEqual(f, want[k], `stream ${s.req.name} frame ${k}`));
+      }
+      for (const c of clients) c.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+const aacConfig = Buffer.from('af001190', 'hex');
