@@ -21,7 +21,7 @@ const config = cacheSchema.parse({
   port: 0,
   workers,
   keyParams: ['*'],
-  // The shared read buffer (src/http/shared-reads.ts) is opt-in: on here unless
+  // The shared read buffer (src/util/shared-reads.ts), the default: on here unless
   // CORRAL_SHARED_READS=false.
   sharedReads: process.env.CORRAL_SHARED_READS !== 'false',
 });

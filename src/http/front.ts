@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { MAX_HEAD_BYTES, parseRequestHead, type PlainRequest } from './request-head.js';
-import { adoptSharedReads } from './shared-reads.js';
+import { adoptSharedReads } from '../util/shared-reads.js';
 
 /**
  * A listener's connection front: plain GET/HEAD requests that the owner can answer from prepared

@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import type { Registry } from 'prom-client';
 import type { IngestLimits } from '../config/schema.js';
 import { CorralError, describeError, type ErrorCode } from '../util/errors.js';
-import { adoptSharedReads } from '../http/shared-reads.js';
+import { adoptSharedReads } from '../util/shared-reads.js';
 import { TypedEmitter } from '../util/events.js';
 import type { Logger } from '../util/logger.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';

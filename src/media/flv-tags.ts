@@ -99,6 +99,12 @@ function printableFourCC(buf: Buffer, off: number): string {
   return /^[\x20-\x7e]{4}$/.test(s) ? s : `0x${buf.toString('hex', off, off + 4)}`;
 }
 
+/**
+ * A frame's `data` is a view into `body`, not a copy: an RTMP message payload is a buffer of its
+ * own, exactly the message, so a copy per frame would be pure cost. A caller whose `body` is a
+ * view into a larger buffer it does not want kept alive (a pipe read) copies. Decoder
+ * configurations are copied: they outlive many frames and are tiny.
+ */
 export function parseVideoTag(body: Buffer, timestamp: number): VideoTag {
   // An empty video message is what some encoders send as a keep-alive.
   if (body.length === 0) return { kind: 'ignore', why: 'empty video message' };
@@ -128,7 +134,7 @@ function avc(packetType: number, frameType: number, cts: number, data: Buffer, d
           dts,
           cts,
           keyframe: frameType === VIDEO_FRAME_KEY || frameType === VIDEO_FRAME_GENERATED_KEY,
-          data: Buffer.from(data),
+          data,
         },
       };
     case 2:
@@ -170,6 +176,7 @@ function parseExVideo(body: Buffer, timestamp: number): VideoTag {
   }
 }
 
+/** As parseVideoTag: a frame's `data` is a view into `body`. */
 export function parseAudioTag(body: Buffer, timestamp: number): AudioTag {
   if (body.length === 0) return { kind: 'ignore', why: 'empty audio message' };
   const format = body[0]! >> 4;
@@ -185,7 +192,7 @@ function aac(packetType: number, data: Buffer, dts: number): AudioTag {
       if (data.length < 2) truncated('AAC sequence header', data.length);
       return { kind: 'config', config: { codec: 'aac', asc: Buffer.from(data) } };
     case 1:
-      return { kind: 'frame', frame: { type: 'audio', dts, data: Buffer.from(data) } };
+      return { kind: 'frame', frame: { type: 'audio', dts, data } };
     default:
       throw new CorralError('FLV_DECODE', `unknown AAC packet type ${packetType}`);
   }

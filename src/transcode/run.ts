@@ -165,7 +165,8 @@ export class FfmpegRun {
     // Output timestamps are the rebased input's (-copyts): shift back onto the source timeline.
     const ts = tag.timestamp + (this.base ?? 0);
     const parsed = tag.type === FLV_TAG_VIDEO ? parseVideoTag(tag.body, ts) : parseAudioTag(tag.body, ts);
-    if (parsed.kind === 'frame') sink.frame(parsed.frame);
+    // The tag body is a view into a pipe read holding other tags too: keep only the frame's bytes.
+    if (parsed.kind === 'frame') sink.frame({ ...parsed.frame, data: Buffer.from(parsed.frame.data) });
     else if (parsed.kind === 'config') {
       if (parsed.config.codec === 'h264') sink.videoConfig(parsed.config);
       else sink.audioConfig(parsed.config);
