@@ -11,7 +11,8 @@ export type Scrape = Array<Sample[] | undefined>;
 
 const MOVING = ['corral_cache_upstream_fetches_total', 'corral_cache_requests_total'] as const;
 
-function originGets(s: Sample[]): number {
+/** GETs the origin answered, from one scrape of its /metrics (our own scrapes included). */
+export function originGets(s: Sample[]): number {
   return sumOf(s, 'corral_origin_requests_total', { method: 'GET' });
 }
 

@@ -1,4 +1,5 @@
 import { sumOf, type Sample } from './prometheus.js';
+import { originGets } from './settle.js';
 
 export interface TierFigures {
   source: string;
@@ -71,10 +72,7 @@ export function figuresFrom(
     }),
   };
   if (after.some((s) => s.name === 'corral_origin_requests_total')) {
-    const gets = Math.max(
-      0,
-      delta(before, after, 'corral_origin_requests_total', { method: 'GET' }) - ownScrapes,
-    );
+    const gets = Math.max(0, originGets(after) - (before ? originGets(before) : 0) - ownScrapes);
     out.origin = { source, getRequests: gets, perSecond: per(gets) };
   }
   return out;
