@@ -3,7 +3,12 @@ export type * from './model.js';
 export type { PlaylistState } from './state.js';
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { parseMediaPlaylist, parseMultivariantPlaylist, parsePlaylist } from './parse.js';
-export { renderMediaPlaylist, renderMultivariantPlaylist, renderPlaylist } from './render.js';
+export {
+  renderMediaPlaylist,
+  renderMediaPlaylistWithDelta,
+  renderMultivariantPlaylist,
+  renderPlaylist,
+} from './render.js';
 export {
   firstListedMsn,
   liveEdge,

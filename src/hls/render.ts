@@ -67,6 +67,62 @@ function segmentLines(seg: MediaSegment, mapBefore: string | undefined, lines: s
 }
 
 export function renderMediaPlaylist(p: MediaPlaylist): string {
+  const lines = headLines(p, p.skippedSegments);
+  let map: string | undefined;
+  for (const seg of p.segments) {
+    segmentLines(seg, map, lines);
+    map = seg.map;
+  }
+  tailLines(p, map, lines);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * A playlist (`p`, nothing skipped) and its delta update, the same playlist with its first `skip`
+ * segments replaced by EXT-X-SKIP (draft-pantos-hls-rfc8216bis 4.4.5.2), written in one pass: the
+ * segments after the skipped ones are formatted once for both. Each text equals what
+ * renderMediaPlaylist writes for that model.
+ */
+export function renderMediaPlaylistWithDelta(
+  p: MediaPlaylist,
+  skip: number,
+): { full: string; delta: string } {
+  const full = headLines(p, 0);
+  let map: string | undefined;
+  const n = Math.min(Math.max(0, skip), p.segments.length);
+  for (let i = 0; i < n; i++) {
+    segmentLines(p.segments[i]!, map, full);
+    map = p.segments[i]!.map;
+  }
+  if (n === 0) {
+    const text = renderMediaPlaylist(p);
+    return { full: text, delta: text };
+  }
+  const first = p.segments[n];
+  if (first === undefined) {
+    // All skipped (no server skips this far): nothing in common past the head.
+    return {
+      full: renderMediaPlaylist(p),
+      delta: renderMediaPlaylist({ ...p, skippedSegments: n, segments: [] }),
+    };
+  }
+  // The delta's first segment has no segment before it, so it restates its EXT-X-MAP.
+  const delta = headLines(p, n);
+  const rest: string[] = [];
+  segmentLines(first, map, full);
+  segmentLines(first, undefined, delta);
+  map = first.map;
+  for (let i = n + 1; i < p.segments.length; i++) {
+    segmentLines(p.segments[i]!, map, rest);
+    map = p.segments[i]!.map;
+  }
+  // The delta's open segment compares its map with the same last segment's: the same tail.
+  tailLines(p, map, rest);
+  const tail = rest.length > 0 ? '\n' + rest.join('\n') : '';
+  return { full: full.join('\n') + tail + '\n', delta: delta.join('\n') + tail + '\n' };
+}
+
+function headLines(p: MediaPlaylist, skipped: number): string[] {
   const lines = ['#EXTM3U', `#EXT-X-VERSION:${p.version}`];
   if (p.independentSegments) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   lines.push(`#EXT-X-TARGETDURATION:${p.targetDurationS}`);
@@ -76,12 +132,12 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
     `#EXT-X-MEDIA-SEQUENCE:${p.mediaSequence}`,
     `#EXT-X-DISCONTINUITY-SEQUENCE:${p.discontinuitySequence}`,
   );
-  if (p.skippedSegments > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${p.skippedSegments}`);
-  let map: string | undefined;
-  for (const seg of p.segments) {
-    segmentLines(seg, map, lines);
-    map = seg.map;
-  }
+  if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
+  return lines;
+}
+
+/** What follows the segments; `map` is the last listed segment's. */
+function tailLines(p: MediaPlaylist, map: string | undefined, lines: string[]): void {
   if (p.openParts.length > 0 && p.openSegment) {
     if (p.openSegment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
     if (p.openSegment.map !== undefined && p.openSegment.map !== map) {
@@ -92,7 +148,6 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
   for (const h of p.preloadHints) lines.push(hintLine(h));
   if (p.endList) lines.push('#EXT-X-ENDLIST');
   for (const r of p.renditionReports) lines.push(reportLine(r));
-  return lines.join('\n') + '\n';
 }
 
 function renditionLine(r: Rendition): string {

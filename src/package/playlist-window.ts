@@ -2,11 +2,22 @@ import type { PackageConfig } from '../config/schema.js';
 import type { PlaylistState } from '../origin/types.js';
 import {
   renderMediaPlaylist,
+  renderMediaPlaylistWithDelta,
   serverControl,
+  type LowLatencyState,
+  type MediaPlaylistState,
   type PartEntry,
   type PlaylistSegment,
   type RenditionReport,
 } from './playlist.js';
+
+/** What an LL-HLS render needs beyond the window itself. */
+export interface LiveRender {
+  partTargetS: number;
+  reports: RenditionReport[];
+  delta?: boolean;
+  openSegment?: { discontinuity: boolean; mapUri: string };
+}
 
 /** Where a rendition's playlist stands, for other renditions' EXT-X-RENDITION-REPORT. */
 export interface RenditionPosition {
@@ -239,27 +250,34 @@ export class PlaylistWindow {
     return n;
   }
 
-  render(ll?: {
-    partTargetS: number;
-    reports: RenditionReport[];
-    delta?: boolean;
-    openSegment?: { discontinuity: boolean; mapUri: string };
-  }): string {
-    const state = {
+  render(ll?: LiveRender): string {
+    if (!ll) return renderMediaPlaylist(this.#state());
+    return renderMediaPlaylist(this.#state(), this.#live(ll, ll.delta ?? false));
+  }
+
+  /** The LL-HLS playlist and its delta update, formatted together (what each version pushes). */
+  renderWithDelta(ll: LiveRender): { full: string; delta: string } {
+    return renderMediaPlaylistWithDelta(this.#state(), this.#live(ll, true));
+  }
+
+  #state(): MediaPlaylistState {
+    return {
       targetDurationS: this.#targetDurationS ?? 1,
       discontinuitySequence: this.#discontinuitySequence,
       segments: this.#segments,
       ended: this.#ended,
     };
-    if (!ll) return renderMediaPlaylist(state);
-    return renderMediaPlaylist(state, {
+  }
+
+  #live(ll: LiveRender, delta: boolean): LowLatencyState {
+    return {
       partTargetS: ll.partTargetS,
       openParts: this.#openAfterLast() === undefined ? [] : this.#openParts,
       preloadHint: this.preloadHint(),
       reports: ll.reports,
       ...(ll.openSegment ? { openSegment: ll.openSegment } : {}),
-      skipSegments: ll.delta ? this.skippable(ll.partTargetS) : 0,
-    });
+      skipSegments: delta ? this.skippable(ll.partTargetS) : 0,
+    };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { MediaPlaylist, MediaSegment, MultivariantPlaylist, Part, Variant } from '../hls/model.js';
 import {
   renderMediaPlaylist as renderMedia,
+  renderMediaPlaylistWithDelta as renderMediaWithDelta,
   renderMultivariantPlaylist as renderMultivariant,
 } from '../hls/render.js';
 
@@ -178,6 +179,14 @@ function part(p: PartEntry): Part {
 
 export function renderMediaPlaylist(s: MediaPlaylistState, ll?: LowLatencyState): string {
   return renderMedia(mediaPlaylistModel(s, ll));
+}
+
+/** The LL-HLS playlist and its delta update (`ll.skipSegments` skipped), formatted in one pass. */
+export function renderMediaPlaylistWithDelta(
+  s: MediaPlaylistState,
+  ll: LowLatencyState,
+): { full: string; delta: string } {
+  return renderMediaWithDelta(mediaPlaylistModel(s, { ...ll, skipSegments: 0 }), ll.skipSegments ?? 0);
 }
 
 export interface VariantEntry {

@@ -453,12 +453,17 @@ export class Rendition {
       const reports = ll.reports();
       // A new session's first parts follow its DISCONTINUITY and MAP, not the old session's.
       const openSegment = { discontinuity: this.#pendingDiscontinuity, mapUri: this.#mapUri };
+      const { full, delta } = this.#win.renderWithDelta({
+        partTargetS: ll.partTargetS,
+        reports,
+        openSegment,
+      });
+      const body = Buffer.from(full);
       obj = {
         ...base,
-        body: Buffer.from(this.#win.render({ partTargetS: ll.partTargetS, reports, openSegment })),
-        delta: Buffer.from(
-          this.#win.render({ partTargetS: ll.partTargetS, reports, openSegment, delta: true }),
-        ),
+        body,
+        // Nothing to skip yet: the delta is the playlist itself, held once.
+        delta: delta === full ? body : Buffer.from(delta),
         live: this.#win.state(ll.partTargetS),
       };
     }

@@ -44,6 +44,8 @@ test('a delta update skips exactly the segments before the 6-target-duration bou
     f.segments.slice(6).map((s) => s.uri),
   );
   assert.equal(ll.preloadHint, 'part-112-1.m4s');
+  // What each version pushes: both texts from one pass, the same as the two renders.
+  assert.deepEqual(w.renderWithDelta({ partTargetS: 0.334, reports: [] }), { full, delta });
 });
 
 test('short windows skip nothing; parts are listed within three target durations of the end only', () => {
