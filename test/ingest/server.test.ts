@@ -324,3 +324,25 @@ for (const sharedReads of [true, false]) {
 }
 
 const aacConfig = Buffer.from('af001190', 'hex');
+
+for (const sharedReads of [true, false]) {
+  test(`server (sharedReads ${sharedReads}): every read resets the idle timeout`, async () => {
+    const { server, port } = await startServer({ sharedReads, idleTimeoutMs: 800 });
+    try {
+      const c = await TestRtmpClient.connect(port);
+      let n = 0;
+      let last = Date.now();
+      const pings = setInterval(() => {
+        c.write(c.writer.userControl(6, ++n));
+        last = Date.now();
+      }, 100);
+      await new Promise((r) => setTimeout(r, 2000));
+      clearInterval(pings);
+      assert.equal(c.isClosed, false, 'open while bytes keep coming');
+      await c.closed;
+      assert.ok(Date.now() - last >= 700, 'closed once they stop');
+    } finally {
+      await server.close();
+    }
+  });
+}
