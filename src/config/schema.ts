@@ -60,9 +60,9 @@ export const ingestLimitsSchema = z.strictObject({
     .default(16 << 20),
   /**
    * Plain RTMP connections read into one buffer shared by all of them (Node's `onread`, as
-   * cache.sharedReads): no Buffer, 'data' event or nextTick per read. The stream machinery of
-   * 'data' events was ~20 % of the main thread packaging one 720p stream. RTMPS, and runtimes
-   * without the private hooks it needs, keep Node's ordinary reads.
+   * cache.sharedReads): no Buffer, 'data' event or nextTick per read. Packaging one 720p stream,
+   * the main thread's profile lost ~25 % of its samples with it. RTMPS, and runtimes without the
+   * private hooks it needs, keep Node's ordinary reads.
    */
   sharedReads: z.boolean().default(true),
   /** Concurrent chunk streams per connection (ffmpeg and OBS use 3..8). */

@@ -1,9 +1,10 @@
 import net from 'node:net';
 
 /**
- * Reads of every front connection land in this one buffer and are handed over synchronously: the
- * receiver keeps nothing of it past the call (the front copies what it must keep, which on a
- * cached hit is nothing). One event loop, one read at a time, so one buffer serves all sockets.
+ * Reads of every adopted connection (the cache front's, the RTMP ingest's) land in this one buffer
+ * and are handed over synchronously: the receiver keeps nothing of it past the call (the front,
+ * the RTMP handshake and the chunk reader copy what they keep; on a cached hit that is nothing).
+ * One event loop, one read at a time, so one buffer serves all sockets.
  */
 const SHARED = Buffer.allocUnsafe(64 * 1024);
 
