@@ -87,13 +87,7 @@ export function renderMediaPlaylistWithDelta(
   p: MediaPlaylist,
   skip: number,
 ): { full: string; delta: string } {
-  const full = headLines(p, 0);
-  let map: string | undefined;
   const n = Math.min(Math.max(0, skip), p.segments.length);
-  for (let i = 0; i < n; i++) {
-    segmentLines(p.segments[i]!, map, full);
-    map = p.segments[i]!.map;
-  }
   if (n === 0) {
     const text = renderMediaPlaylist(p);
     return { full: text, delta: text };
@@ -105,6 +99,12 @@ export function renderMediaPlaylistWithDelta(
       full: renderMediaPlaylist(p),
       delta: renderMediaPlaylist({ ...p, skippedSegments: n, segments: [] }),
     };
+  }
+  const full = headLines(p, 0);
+  let map: string | undefined;
+  for (let i = 0; i < n; i++) {
+    segmentLines(p.segments[i]!, map, full);
+    map = p.segments[i]!.map;
   }
   // The delta's first segment has no segment before it, so it restates its EXT-X-MAP.
   const delta = headLines(p, n);

@@ -309,7 +309,10 @@ for (const sharedReads of [true, false]) {
         wire.push(Buffer.concat(parts));
       }
       await Promise.all(clients.map((c, i) => dribble(c.socket, wire[i]!, 700, 3 + i)));
-      await until(() => target.streams.every((s) => s.events.length === 31), 10_000);
+      await until(
+        () => target.streams.length === 2 && target.streams.every((s) => s.events.length === 31),
+        10_000,
+      );
       for (const [i, s] of target.streams.entries()) {
         const frames = s.events.flatMap((e) => (e.kind === 'frame' ? [e.frame.data] : []));
         const want = sent[Number(s.req.name.slice(3))]!;
