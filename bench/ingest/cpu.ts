@@ -1,16 +1,21 @@
 /**
  * CPU per stream: `corral start` (ingest + packager + origin + edge, no viewers) against
  * `ffmpeg -c copy` writing HLS fMP4, both fed the same replayed input. Each contender runs as
- * its own process so /proc/PID/stat counts exactly its CPU and never the broadcaster's.
+ * its own process so /proc/PID/stat counts exactly its CPU and never the broadcaster's. A third
+ * process, the Node floor (floor.ts), receives the same publishes and drops the bytes: what Node
+ * itself costs before any of corral's work, measured in the same run.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startCorral as startCorralChild, type Corral } from '../lib/corral.js';
 import { nextSeq } from '../lib/hls.js';
 import { FFMPEG, broadcast, stopBroadcast } from '../lib/media.js';
 import { freePort, waitListening } from '../lib/net.js';
 import { cpuSeconds, rssBytes } from '../lib/procfs.js';
 import { sleep, type Child, type Procs } from '../lib/procs.js';
+
+const FLOOR = fileURLToPath(new URL('./floor.ts', import.meta.url));
 
 export interface CpuOptions {
   input: string;
@@ -28,12 +33,19 @@ export interface CpuResult {
   corralRaw: number;
   corralIdle: number;
   ffmpeg: number;
+  /** The Node floor (floor.ts) with the same publishes, and idle before them. */
+  floorRaw: number;
+  floorIdle: number;
   /** Per stream, per second of video. */
   corralPerStream: number;
   corralPerStreamIdleSubtracted: number;
   ffmpegPerStream: number;
   ratioRaw: number;
   ratioIdleSubtracted: number;
+  /** corral's CPU above the Node floor (both raw, same streams), per stream. */
+  corralAboveFloorPerStream: number;
+  /** (corral raw - floor raw) / ffmpeg: what corral's own code costs against ffmpeg's whole cost. */
+  ratioAboveFloor: number;
   corralRssMiB: number;
   /** Segments (~1 s each) made per wall second of the window, stream 0: ~1.0 when the run is sound. */
   pace: { corral: number; ffmpeg: number };
@@ -116,6 +128,33 @@ async function measureCorral(procs: Procs, o: CpuOptions) {
   }
 }
 
+/** The floor process, measured as corral is: idle first, then with the same publishes. */
+async function measureFloor(procs: Procs, o: CpuOptions) {
+  const port = await freePort();
+  const floor = procs.start('node-floor', process.execPath, ['--import', 'tsx', FLOOR, String(port)]);
+  try {
+    await waitListening(port, 20_000);
+    await sleep(o.warmupS * 1000);
+    const none = () => Promise.resolve(0);
+    const { cpu: idle } = await sample([floor.pid], o.windowS, none);
+    const casters = Array.from({ length: o.streams }, (_, i) =>
+      broadcast(procs, o.input, `rtmp://127.0.0.1:${port}/live/s${i}`, `broadcaster-floor-${i}`),
+    );
+    try {
+      await sleep(o.warmupS * 1000);
+      const { cpu: loaded } = await sample([floor.pid], o.windowS, none);
+      for (const c of casters) {
+        if (!procs.running(c)) throw new Error(`broadcaster to the floor died:\n${c.tail.join('\n')}`);
+      }
+      return { idle, loaded };
+    } finally {
+      await Promise.all(casters.map((c) => stopBroadcast(procs, c)));
+    }
+  } finally {
+    await procs.stop(floor, 'SIGTERM', 3000);
+  }
+}
+
 async function measureFfmpeg(procs: Procs, o: CpuOptions) {
   const listeners: Child[] = [];
   const casters: Child[] = [];
@@ -160,6 +199,7 @@ const r4 = (x: number) => Math.round(x * 10000) / 10000;
 export async function measureCpu(procs: Procs, o: CpuOptions): Promise<CpuResult> {
   // One after the other, never together: the machine has two cores and each must have them all.
   const c = await measureCorral(procs, o);
+  const n = await measureFloor(procs, o);
   const f = await measureFfmpeg(procs, o);
   const perStream = (x: number) => x / o.streams;
   const subtracted = Math.max(0, c.loaded - c.idle);
@@ -169,11 +209,15 @@ export async function measureCpu(procs: Procs, o: CpuOptions): Promise<CpuResult
     corralRaw: r4(c.loaded),
     corralIdle: r4(c.idle),
     ffmpeg: r4(f.loaded),
+    floorRaw: r4(n.loaded),
+    floorIdle: r4(n.idle),
     corralPerStream: r4(perStream(c.loaded)),
     corralPerStreamIdleSubtracted: r4(perStream(subtracted)),
     ffmpegPerStream: r4(perStream(f.loaded)),
     ratioRaw: r3(c.loaded / f.loaded),
     ratioIdleSubtracted: r3(subtracted / f.loaded),
+    corralAboveFloorPerStream: r4(perStream(Math.max(0, c.loaded - n.loaded))),
+    ratioAboveFloor: r3(Math.max(0, c.loaded - n.loaded) / f.loaded),
     corralRssMiB: c.rss,
     pace: { corral: c.pace, ffmpeg: f.pace },
     serverLog: c.log,

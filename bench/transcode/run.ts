@@ -3,7 +3,7 @@
  * the same ladder run by one plain ffmpeg command in the same run, the ladder's real-time factor,
  * and how many concurrent 720p streams one corral sustains.
  *
- *   npx tsx bench/transcode/run.ts [--window 30] [--warmup 10] [--max-streams 4] [--step 30]
+ *   npx tsx bench/transcode/run.ts [--window 30] [--warmup 40] [--max-streams 4] [--step 30]
  *
  * Loopback only, bounded by a global deadline; every child process and the temp dir are removed
  * on the way out, error or Ctrl-C included. Results: a table on stdout and
@@ -24,7 +24,7 @@ import { defaultLadder, realTimeFactor } from './media.js';
 const { values: flags } = parseArgs({
   options: {
     window: { type: 'string', default: '30' },
-    warmup: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '40' },
     'max-streams': { type: 'string', default: '4' },
     step: { type: 'string', default: '30' },
     'min-speed': { type: 'string', default: '0.97' },
@@ -34,7 +34,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: npx tsx bench/transcode/run.ts [flags]
   --window N       CPU sampling window per contender, seconds (30)
-  --warmup N       seconds after publishing before any sampling (10)
+  --warmup N       seconds after publishing before any sampling (40: V8 compiles the media path for the first ~40 s)
   --max-streams N  concurrency: try 1..N streams, stop at the first that fails; 0 skips (4)
   --step N         concurrency: judged seconds per step, after the warm-up (30)
   --min-speed X    concurrency: lowest cumulative ffmpeg speed that counts as real time (0.97)`);
@@ -42,7 +42,7 @@ if (flags.help) {
 }
 const num = (name: keyof typeof flags, min: number, max: number) => numberFlag(flags[name], name, min, max);
 const windowS = num('window', 5, 120);
-const warmupS = num('warmup', 6, 60);
+const warmupS = num('warmup', 6, 120);
 const maxStreams = num('max-streams', 0, 8);
 const stepS = num('step', 5, 120);
 const minSpeed = num('min-speed', 0.5, 1.5);

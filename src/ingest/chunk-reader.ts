@@ -34,6 +34,10 @@ export interface ChunkReaderLimits {
 export const CHUNK_STREAM_COST = 256;
 /** First allocation for a multi-chunk message; it doubles from there up to the declared length. */
 const FIRST_CAPACITY = 16 * 1024;
+/** Message header length by chunk format (RTMP 1.0 section 5.3.1.2). */
+const HEADER_LENGTH = [11, 7, 3, 0] as const;
+/** No partial header: one shared empty buffer, not one allocated per read. */
+const NO_LEFTOVER = Buffer.alloc(0);
 
 interface StreamState {
   csid: number;
@@ -57,7 +61,7 @@ export class ChunkReader {
   #chunkSize = 128;
   readonly #streams = new Map<number, StreamState>();
   /** A partial chunk header (at most 18 bytes) waiting for the rest. */
-  #leftover: Buffer = Buffer.alloc(0);
+  #leftover: Buffer = NO_LEFTOVER;
   /** The chunk whose payload is being read, and how many payload bytes it still has. */
   #current: StreamState | undefined;
   #chunkRemaining = 0;
@@ -85,7 +89,7 @@ export class ChunkReader {
   push(data: Buffer): RtmpMessage[] {
     this.#bytesIn += data.length;
     const buf = this.#leftover.length === 0 ? data : Buffer.concat([this.#leftover, data]);
-    this.#leftover = Buffer.alloc(0);
+    this.#leftover = NO_LEFTOVER;
     const out: RtmpMessage[] = [];
     let off = 0;
     while (off < buf.length) {
@@ -120,7 +124,7 @@ export class ChunkReader {
       csid = 64 + buf[off]! + buf[off + 1]! * 256;
       off += 2;
     }
-    const headerLen = [11, 7, 3, 0][fmt]!;
+    const headerLen = HEADER_LENGTH[fmt]!;
     if (buf.length - off < headerLen) return -1;
 
     let st = this.#streams.get(csid);
