@@ -37,6 +37,7 @@ export function buildSegment(
   media: SegmentMedia,
   tracks: SessionTracks,
   audioClock: AudioClock | undefined,
+  alloc?: (size: number) => Buffer,
 ): Buffer {
   const fragments: TrackFragment[] = [];
   if (tracks.video && media.video.length > 0) {
@@ -61,5 +62,5 @@ export function buildSegment(
     });
     fragments.push({ trackId: AUDIO_TRACK_ID, baseMediaDecodeTime: base, samples });
   }
-  return writeMediaSegment({ sequenceNumber: seq, fragments });
+  return writeMediaSegment({ sequenceNumber: seq, fragments }, alloc);
 }

@@ -14,22 +14,24 @@ export class PartArena {
   /** Bytes of the largest recent segment, decaying slowly so one big GOP does not stay forever. */
   #estimate = 0;
 
-  /** Copy `part` in and return the view to publish. `first`: the first part of a new segment. */
-  add(part: Buffer, first: boolean): Buffer {
-    if (first || this.#buf === undefined || this.#used + part.length > this.#buf.length) {
-      const want = Math.max(part.length * 4, Math.ceil(this.#estimate * 1.25), 16 * 1024);
+  /**
+   * The next `size` bytes, uninitialised, for the caller to write the part into (no copy): the
+   * view to publish once written. `first`: the first part of a new segment.
+   */
+  reserve(size: number, first: boolean): Buffer {
+    if (first || this.#buf === undefined || this.#used + size > this.#buf.length) {
+      const want = Math.max(size * 4, Math.ceil(this.#estimate * 1.25), 16 * 1024);
       // Never a slice of the shared 8 KB pool: each segment's buffer must go when it does.
       this.#buf = Buffer.allocUnsafeSlow(want);
       this.#used = 0;
     }
     const at = this.#used;
-    part.copy(this.#buf, at);
-    this.#used += part.length;
+    this.#used += size;
     return this.#buf.subarray(at, this.#used);
   }
 
   /**
-   * The segment made of `parts` (the views `add` returned, in order) as one view, when they lie
+   * The segment made of `parts` (the views `reserve` returned, written, in order) as one view, when they lie
    * back to back in one buffer; undefined otherwise.
    */
   joined(parts: readonly Buffer[]): Buffer | undefined {

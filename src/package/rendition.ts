@@ -229,8 +229,11 @@ export class Rendition {
   #publishPart(media: PartMedia): void {
     const msn = this.#win.openMsn;
     if (msn === undefined || !this.#tracks || this.#d.queue.full) return;
-    const built = buildSegment(this.#fragmentSeq++, media, this.#tracks, this.#audioClock);
-    const body = this.#arena.add(built, this.#openBodies.length === 0);
+    const first = this.#openBodies.length === 0;
+    // Written straight into the segment's arena: the part's bytes are copied once, from the frames.
+    const body = buildSegment(this.#fragmentSeq++, media, this.#tracks, this.#audioClock, (size) =>
+      this.#arena.reserve(size, first),
+    );
     const entry = this.#win.addPart(media.durationMs / 1000, media.independent);
     this.#d.queue.put({
       path: this.#d.basePath + entry.uri,
