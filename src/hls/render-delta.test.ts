@@ -82,3 +82,25 @@ describe('renderMediaPlaylistWithDelta: the same texts as two separate renders',
     assert.equal(renderMediaPlaylistWithDelta(p, 0).delta, full, 'nothing skipped: the same text');
   });
 });
+
+describe('lines kept between versions', () => {
+  it('a part or date written before is written again from its new values, never the old line', () => {
+    const base = window(undefined, false);
+    const first = renderMediaPlaylist(base);
+    // Same URIs and times, other values: what a kept line keyed by URI or time alone would miss.
+    const changed: MediaPlaylist = {
+      ...base,
+      openParts: [{ durationS: 0.2, uri: 'part-28-0.m4s', independent: false, gap: true }],
+      segments: base.segments.map((s, i) =>
+        i === 0 ? { ...s, programDateTime: s.programDateTime! + 1 } : s,
+      ),
+    };
+    const second = renderMediaPlaylist(changed);
+    assert.match(first, /#EXT-X-PART:DURATION=0\.334,URI="part-28-0\.m4s",INDEPENDENT=YES\n/);
+    assert.match(second, /#EXT-X-PART:DURATION=0\.200,URI="part-28-0\.m4s",GAP=YES\n/);
+    assert.match(first, /#EXT-X-PROGRAM-DATE-TIME:2026-11-30T12:00:20\.000Z\n/);
+    assert.match(second, /#EXT-X-PROGRAM-DATE-TIME:2026-11-30T12:00:20\.001Z\n/);
+    // And back: the first text again, byte for byte.
+    assert.equal(renderMediaPlaylist(base), first);
+  });
+});

@@ -18,13 +18,49 @@ import type {
  * and names are written as given; they must not contain '"' or line breaks.
  */
 
+/**
+ * A live playlist is written again after every part, and each version lists nearly the same
+ * segments and parts as the one before: those lines are kept, keyed by what they are written
+ * from, and looked up instead of formatted again. Output is the same either way. Bounded: a
+ * full table starts afresh (4096 lines of ~100 bytes).
+ */
+const MEMO_LIMIT = 4096;
+const partLines = new Map<
+  string,
+  { durationS: number; independent: boolean; gap: boolean | undefined; line: string }
+>();
+const dateLines = new Map<number, string>();
+
+function remember<K, V>(memo: Map<K, V>, key: K, value: V): V {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
 function partLine(p: Part): string {
+  const known = partLines.get(p.uri);
+  if (
+    known &&
+    known.durationS === p.durationS &&
+    known.independent === p.independent &&
+    known.gap === p.gap
+  ) {
+    return known.line;
+  }
   const a = new AttributeWriter()
     .decimal('DURATION', p.durationS)
     .quoted('URI', p.uri)
     .yes('INDEPENDENT', p.independent)
     .yes('GAP', p.gap);
-  return `#EXT-X-PART:${a}`;
+  const line = `#EXT-X-PART:${a}`;
+  return remember(partLines, p.uri, { durationS: p.durationS, independent: p.independent, gap: p.gap, line })
+    .line;
+}
+
+function programDateTimeLine(ms: number): string {
+  return (
+    dateLines.get(ms) ?? remember(dateLines, ms, `#EXT-X-PROGRAM-DATE-TIME:${new Date(ms).toISOString()}`)
+  );
 }
 
 function serverControlLine(sc: ServerControl): string {
@@ -57,9 +93,7 @@ function reportLine(r: RenditionReport): string {
 function segmentLines(seg: MediaSegment, mapBefore: string | undefined, lines: string[]): void {
   if (seg.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
   if (seg.map !== undefined && seg.map !== mapBefore) lines.push(`#EXT-X-MAP:URI="${seg.map}"`);
-  if (seg.programDateTime !== undefined) {
-    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(seg.programDateTime).toISOString()}`);
-  }
+  if (seg.programDateTime !== undefined) lines.push(programDateTimeLine(seg.programDateTime));
   for (const p of seg.parts) lines.push(partLine(p));
   if (seg.gap) lines.push('#EXT-X-GAP');
   lines.push(`#EXTINF:${formatDecimal(seg.durationS)},${seg.title ?? ''}`);
