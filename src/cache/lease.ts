@@ -1,4 +1,5 @@
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { entryLru } from './lru.js';
 
 /**
  * Messages between a multi-worker cache node's primary and its workers (node:cluster IPC). Every
@@ -34,7 +35,7 @@ export class LeaseTable {
   readonly #graceMs: number;
 
   constructor(opts: { max?: number; grantMs?: number; graceMs?: number } = {}) {
-    this.#leases = new LRUCache<string, number>({ max: opts.max ?? 100_000, ttl: opts.grantMs ?? 30_000 });
+    this.#leases = entryLru<string, number>(opts.max ?? 100_000, { ttl: opts.grantMs ?? 30_000 });
     this.#graceMs = opts.graceMs ?? 1_000;
   }
 

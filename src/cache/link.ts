@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { entryLru } from './lru.js';
 import { realClock, type Clock, type TimerHandle } from '../util/clock.js';
 import type { ToPrimary, ToWorker } from './lease.js';
 import { Upstream } from './upstream.js';
@@ -22,7 +22,7 @@ export class ClusterLink {
   readonly #clock: Clock;
   readonly #pending = new Map<number, { resolve: (v: ToWorker) => void; timer: TimerHandle }>();
   /** Keys this worker was last told it owns (bounded like the primary's table). */
-  readonly #owned = new LRUCache<string, true>({ max: 100_000 });
+  readonly #owned = entryLru<string, true>(100_000);
   readonly #peers = new Map<number, Upstream>();
   #next = 1;
 

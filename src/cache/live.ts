@@ -1,6 +1,6 @@
 import { isBlockingReload } from '../hls/directives.js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { LRUCache } from 'lru-cache';
+import { entryLru } from './lru.js';
 import { headerString } from '../http/fields.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Entry } from './entry.js';
@@ -83,19 +83,17 @@ function partSuffixKey(suffix: string): string {
  */
 export class LiveRules implements KnownPaths {
   readonly #opts: LiveOptions;
-  readonly #streams = new LRUCache<string, Stream>({ max: 10_000, dispose: (s) => this.#dispose(s) });
-  readonly #segments = new LRUCache<TemplateKey, Template>({ max: 20_000 });
-  readonly #parts = new LRUCache<TemplateKey, Template>({ max: 20_000 });
+  readonly #streams = entryLru<string, Stream>(10_000, { dispose: (s) => this.#dispose(s) });
+  readonly #segments = entryLru<TemplateKey, Template>(20_000);
+  readonly #parts = entryLru<TemplateKey, Template>(20_000);
   /** Newest playlist version handed out per exact URL, with its sequence. */
-  readonly #served = new LRUCache<string, { seq: number; window: number; ended: boolean; entry: Entry }>({
-    max: 10_000,
-  });
+  readonly #served = entryLru<string, { seq: number; window: number; ended: boolean; entry: Entry }>(10_000);
   /** Paths listed in playlists that passed (and the playlists), for the unknown-path guard. */
-  readonly #known = new LRUCache<string, true>({ max: 100_000 });
+  readonly #known = entryLru<string, true>(100_000);
   /** Newest whole playlist answer per path (any query), the fallback while upstream fails. */
-  readonly #lastGood = new LRUCache<string, Entry>({ max: 10_000 });
+  readonly #lastGood = entryLru<string, Entry>(10_000);
   /** Folders holding playlists, and their parents (not "/"). */
-  readonly #liveDirs = new LRUCache<string, true>({ max: 10_000 });
+  readonly #liveDirs = entryLru<string, true>(10_000);
 
   constructor(opts: LiveOptions) {
     this.#opts = opts;

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { entryLru } from './lru.js';
 import { entrySize, usableMs, type Entry } from './entry.js';
 
 /**
@@ -32,7 +33,7 @@ export class MemoryStore {
       maxEntrySize: Math.min(maxBytes, maxObjectBytes + 64 * 1024),
       sizeCalculation: (e, key) => entrySize(e, key),
     });
-    this.#vary = new LRUCache<string, string[]>({ max: 100_000 });
+    this.#vary = entryLru<string, string[]>(100_000);
   }
 
   varyOf(url: string): string[] {

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { entryLru } from './lru.js';
 import type { Clock } from '../util/clock.js';
 
 /** What this node knows exists: names listed in playlists it passed, and live stream folders. */
@@ -41,7 +41,7 @@ export class UnknownPathGuard {
   readonly #intervalMs: number;
   readonly #clock: Clock;
   readonly #known: KnownPaths;
-  readonly #dirs = new LRUCache<string, DirState>({ max: 10_000 });
+  readonly #dirs = entryLru<string, DirState>(10_000);
 
   constructor(intervalMs: number, clock: Clock, known: KnownPaths) {
     this.#intervalMs = intervalMs;
