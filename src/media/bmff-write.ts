@@ -1,6 +1,6 @@
 /**
- * Byte helpers for ISO BMFF writers. Boxes are built from small header Buffers; sample payloads
- * never pass through here (the segment writer appends them once, at the final concat).
+ * Byte helpers for the init segment's ISO BMFF writers, built once per session from small Buffers.
+ * Media segments, written for every part, do not use them: fmp4-segment.ts writes in place.
  */
 
 export function u8(n: number): Buffer {
@@ -24,21 +24,6 @@ export function i16(n: number): Buffer {
 export function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);
-  return b;
-}
-
-export function i32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-}
-
-/** 64-bit unsigned from a JS number; values past 2^53 cannot be represented and are refused. */
-export function u64(n: number): Buffer {
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new RangeError(`u64 value ${n} is not a safe non-negative integer`);
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
   return b;
 }
 

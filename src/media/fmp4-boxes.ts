@@ -1,20 +1,11 @@
 /**
- * Writers for the individual ISO BMFF boxes (ISO/IEC 14496-12) whose fields carry meaning. Each
- * takes the same structured value its decoder in box-reader.ts returns, so the golden-byte table
- * can run both directions on one value.
+ * Writers for the init segment's ISO BMFF boxes (ISO/IEC 14496-12) whose fields carry meaning, and
+ * the values of every box box-reader.ts decodes. Each writer takes the same structured value its
+ * decoder returns, so the golden-byte table can run both directions on one value. The fragment
+ * boxes (mfhd, tfhd, tfdt, trun) are written in place by fmp4-segment.ts, the one writer of media
+ * segments.
  */
-import {
-  UNITY_MATRIX,
-  fixed16,
-  fullBox,
-  i16,
-  i32,
-  packLanguage,
-  u16,
-  u32,
-  u64,
-  zeros,
-} from './bmff-write.js';
+import { UNITY_MATRIX, fixed16, fullBox, i16, packLanguage, u16, u32, zeros } from './bmff-write.js';
 
 export interface Mvhd {
   timescale: number;
@@ -157,81 +148,4 @@ export function writeTrex(v: Trex): Buffer {
     u32(v.defaultSampleSize),
     u32(v.defaultSampleFlags),
   );
-}
-
-export function writeMfhd(v: Mfhd): Buffer {
-  return fullBox('mfhd', 0, 0, u32(v.sequenceNumber));
-}
-
-export function writeTfhd(v: Tfhd): Buffer {
-  const parts = [u32(v.trackId)];
-  const need = (flag: number, value: number | undefined, name: string): number => {
-    if (value === undefined) throw new RangeError(`tfhd flag 0x${flag.toString(16)} set without ${name}`);
-    return value;
-  };
-  if (v.flags & TFHD_BASE_DATA_OFFSET)
-    parts.push(u64(need(TFHD_BASE_DATA_OFFSET, v.baseDataOffset, 'baseDataOffset')));
-  if (v.flags & TFHD_SAMPLE_DESCRIPTION_INDEX) {
-    parts.push(u32(need(TFHD_SAMPLE_DESCRIPTION_INDEX, v.sampleDescriptionIndex, 'sampleDescriptionIndex')));
-  }
-  if (v.flags & TFHD_DEFAULT_DURATION) {
-    parts.push(u32(need(TFHD_DEFAULT_DURATION, v.defaultSampleDuration, 'defaultSampleDuration')));
-  }
-  if (v.flags & TFHD_DEFAULT_SIZE)
-    parts.push(u32(need(TFHD_DEFAULT_SIZE, v.defaultSampleSize, 'defaultSampleSize')));
-  if (v.flags & TFHD_DEFAULT_FLAGS)
-    parts.push(u32(need(TFHD_DEFAULT_FLAGS, v.defaultSampleFlags, 'defaultSampleFlags')));
-  return fullBox('tfhd', 0, v.flags, ...parts);
-}
-
-/** Always version 1: a 64-bit decode time never wraps, however long the stream runs. */
-export function writeTfdt(v: Tfdt): Buffer {
-  return fullBox('tfdt', 1, 0, u64(v.baseMediaDecodeTime));
-}
-
-/** Byte offset of data_offset inside a trun written by writeTrun (header 8 + version/flags 4 + count 4). */
-export const TRUN_DATA_OFFSET_POS = 16;
-
-/**
- * Version 1 (signed composition offsets, which B-frames need when pts may precede dts). Which
- * per-sample fields are written follows the first sample; every sample must carry the same set.
- */
-export function writeTrun(v: Trun): Buffer {
-  const first = v.samples[0] ?? {};
-  let flags = 0;
-  if (v.dataOffset !== undefined) flags |= TRUN_DATA_OFFSET;
-  if (v.firstSampleFlags !== undefined) flags |= TRUN_FIRST_SAMPLE_FLAGS;
-  if (first.duration !== undefined) flags |= TRUN_DURATION;
-  if (first.size !== undefined) flags |= TRUN_SIZE;
-  if (first.flags !== undefined) flags |= TRUN_FLAGS;
-  if (first.compositionTimeOffset !== undefined) flags |= TRUN_CTS;
-  const parts = [u32(v.samples.length)];
-  if (v.dataOffset !== undefined) parts.push(i32(v.dataOffset));
-  if (v.firstSampleFlags !== undefined) parts.push(u32(v.firstSampleFlags));
-  const per = Buffer.alloc(v.samples.length * 4 * countBits(flags & 0xf00));
-  let o = 0;
-  v.samples.forEach((s, i) => {
-    const field = (flag: number, value: number | undefined): number | undefined => {
-      const present = (flags & flag) !== 0;
-      if (present !== (value !== undefined))
-        throw new RangeError(`trun sample ${i} fields differ from sample 0`);
-      return value;
-    };
-    const d = field(TRUN_DURATION, s.duration);
-    if (d !== undefined) o = per.writeUInt32BE(d, o);
-    const z = field(TRUN_SIZE, s.size);
-    if (z !== undefined) o = per.writeUInt32BE(z, o);
-    const f = field(TRUN_FLAGS, s.flags);
-    if (f !== undefined) o = per.writeUInt32BE(f, o);
-    const c = field(TRUN_CTS, s.compositionTimeOffset);
-    if (c !== undefined) o = per.writeInt32BE(c, o);
-  });
-  parts.push(per);
-  return fullBox('trun', 1, flags, ...parts);
-}
-
-function countBits(n: number): number {
-  let c = 0;
-  for (let x = n; x; x &= x - 1) c++;
-  return c;
 }

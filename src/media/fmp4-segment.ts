@@ -53,6 +53,7 @@ function fullBoxHeader(
   return out.writeUInt32BE(((version << 24) | flags) >>> 0, o);
 }
 
+/** 64-bit unsigned from a JS number; values past 2^53 cannot be represented and are refused. */
 function writeU64(out: Buffer, n: number, at: number): number {
   if (!Number.isSafeInteger(n) || n < 0)
     throw new RangeError(`u64 value ${n} is not a safe non-negative integer`);

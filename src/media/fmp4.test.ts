@@ -11,7 +11,7 @@ import {
   decodeTrun,
   parseBoxes,
 } from './box-reader.js';
-import { writeMdhd, writeMfhd, writeTfdt, writeTfhd, writeTkhd, writeTrex, writeTrun } from './fmp4-boxes.js';
+import { writeMdhd, writeTkhd, writeTrex } from './fmp4-boxes.js';
 import { writeInitSegment } from './fmp4-init.js';
 import { readInitSegment, readMediaSegment } from './fmp4-read.js';
 import { writeMediaSegment } from './fmp4-segment.js';
@@ -36,7 +36,8 @@ interface GoldenCase {
   name: string;
   value: unknown;
   bytes: Buffer;
-  marshal: (v: never) => Buffer;
+  /** Absent for the fragment boxes: only the media segment writer writes them (its row below). */
+  marshal?: (v: never) => Buffer;
   unmarshal: (b: Buffer) => unknown;
 }
 
@@ -70,14 +71,12 @@ const GOLDEN: GoldenCase[] = [
     name: 'mfhd',
     value: { sequenceNumber: 7 },
     bytes: hex('00000010 6d666864 | 00000000 | 00000007'),
-    marshal: writeMfhd,
     unmarshal: one('mfhd', decodeMfhd),
   },
   {
     name: 'tfhd default-base-is-moof',
     value: { flags: 0x020000, trackId: 1 },
     bytes: hex('00000010 74666864 | 00020000 | 00000001'),
-    marshal: writeTfhd,
     unmarshal: one('tfhd', decodeTfhd),
   },
   {
@@ -94,14 +93,12 @@ const GOLDEN: GoldenCase[] = [
     bytes: hex(
       '00000028 74666864 | 0000003b | 00000001 | 00000001 00000000 | 00000001 | 00000bb8 | 000004d2 | 01010000',
     ),
-    marshal: writeTfhd,
     unmarshal: one('tfhd', decodeTfhd),
   },
   {
     name: 'tfdt v1 past 2^32',
     value: { baseMediaDecodeTime: 2 ** 33 + 5 },
     bytes: hex('00000014 74666474 | 01000000 | 00000002 00000005'),
-    marshal: writeTfdt,
     unmarshal: one('tfdt', decodeTfdt),
   },
   {
@@ -116,7 +113,6 @@ const GOLDEN: GoldenCase[] = [
     bytes: hex(`00000034 7472756e | 01000f01 | 00000002 | 00000064
       00000bb8 000003e8 02000000 00001770
       00000bb8 000000c8 01010000 fffff448`),
-    marshal: writeTrun,
     unmarshal: one('trun', decodeTrun),
   },
   {
@@ -206,8 +202,7 @@ const GOLDEN: GoldenCase[] = [
 describe('fMP4 golden bytes (marshal and unmarshal)', () => {
   for (const c of GOLDEN) {
     it(c.name, () => {
-      const written = c.marshal(c.value as never);
-      assert.equal(written.toString('hex'), c.bytes.toString('hex'));
+      if (c.marshal) assert.equal(c.marshal(c.value as never).toString('hex'), c.bytes.toString('hex'));
       assert.deepEqual(c.unmarshal(c.bytes), c.value);
     });
   }
