@@ -11,6 +11,7 @@
  * Acknowledgements are not sent: ffmpeg does not wait for them.
  */
 import net from 'node:net';
+import { loadConfig } from '../../src/config/load.js';
 import { decodeAmf0 } from '../../src/ingest/amf0.js';
 import { ChunkReader } from '../../src/ingest/chunk-reader.js';
 import * as cmd from '../../src/ingest/commands.js';
@@ -19,12 +20,8 @@ import { MSG } from '../../src/ingest/protocol.js';
 import { Replies } from '../../src/ingest/replies.js';
 import { adoptSharedReads } from '../../src/util/shared-reads.js';
 
-const LIMITS = {
-  maxChunkSize: 1 << 24,
-  maxMessageSize: 1 << 24,
-  maxChunkStreams: 64,
-  maxBufferedBytes: 1 << 26,
-};
+/** corral's own default RTMP limits (the config schema's), so the commands parse as in corral. */
+const LIMITS = loadConfig({ env: {} }).ingest;
 
 let dropped = 0;
 
