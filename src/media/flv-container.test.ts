@@ -80,6 +80,32 @@ test('chunked input one byte at a time gives the same tags', () => {
   assert.ok(r.push(all.subarray(20)).length === whole.length);
 });
 
+test('lent chunks: tags survive the read buffer being overwritten after every push', () => {
+  const all = encodeAll();
+  const whole = roundTrip([all]).tags;
+  // Cuts that split the file header, tag headers and bodies, and chunks holding several tags.
+  for (const step of [1, 3, 7, 16, 40, all.length]) {
+    const shared = Buffer.alloc(64);
+    const reader = new FlvReader();
+    const tags: FlvTag[] = [];
+    for (let at = 0; at < all.length; at += step) {
+      const part = all.subarray(at, Math.min(at + step, all.length));
+      let off = 0;
+      while (off < part.length) {
+        const n = part.copy(shared, 0, off, Math.min(off + shared.length, part.length));
+        tags.push(...reader.push(shared.subarray(0, n), true));
+        shared.fill(0xee); // the next read lands here
+        off += n;
+      }
+    }
+    assert.deepEqual(tags, whole, `step ${step}`);
+    assert.equal(reader.buffered, 0);
+    for (const t of tags) {
+      assert.notEqual(t.body.buffer, shared.buffer, 'a body is never a view of the lent buffer');
+    }
+  }
+});
+
 function rejects(name: string, input: Buffer, opts = {}) {
   assert.throws(
     () => new FlvReader(opts).push(input),

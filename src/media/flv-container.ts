@@ -146,15 +146,26 @@ export class FlvReader {
     return this.#length;
   }
 
-  push(chunk: Buffer): FlvTag[] {
+  /**
+   * `lent`: the chunk is valid only during this call (a shared read buffer). Every tag body is
+   * then returned as a copy of its own exact size (nothing it is cut from is kept alive with it),
+   * and a partial tag left over is kept as a copy.
+   */
+  push(chunk: Buffer, lent = false): FlvTag[] {
     if (chunk.length > 0) {
       this.#chunks.push(chunk);
       this.#length += chunk.length;
     }
     const out: FlvTag[] = [];
-    if (!this.#headerDone) {
-      if (!this.#readHeader()) return out;
+    if (this.#headerDone || this.#readHeader()) this.#readTags(out, lent);
+    if (lent && this.#length > 0) {
+      const last = this.#chunks.length - 1;
+      if (this.#chunks[last]!.buffer === chunk.buffer) this.#chunks[last] = Buffer.from(this.#chunks[last]!);
     }
+    return out;
+  }
+
+  #readTags(out: FlvTag[], lent: boolean): void {
     while (this.#length >= TAG_HEADER) {
       const head = this.#peek(TAG_HEADER);
       const type = head[0]!;
@@ -171,9 +182,13 @@ export class FlvReader {
       const back = whole.readUInt32BE(TAG_HEADER + size);
       if (back !== TAG_HEADER + size) garbage(`FLV PreviousTagSize ${back} != ${TAG_HEADER + size}`);
       const timestamp = (whole.readUIntBE(4, 3) | (whole[7]! << 24)) >>> 0;
-      out.push({ type: type as FlvTagType, timestamp, body: whole.subarray(TAG_HEADER, TAG_HEADER + size) });
+      const body = whole.subarray(TAG_HEADER, TAG_HEADER + size);
+      out.push({
+        type: type as FlvTagType,
+        timestamp,
+        body: lent ? Buffer.from(body) : body,
+      });
     }
-    return out;
   }
 
   #readHeader(): boolean {

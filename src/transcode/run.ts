@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../util/logger.js';
 import { parseAudioTag, parseVideoTag } from '../media/flv-tags.js';
 import { FLV_TAG_AUDIO, FLV_TAG_VIDEO, FlvReader, type FlvTag } from '../media/flv-container.js';
 import type { StreamSink } from '../media/types.js';
 import { describeError } from '../util/errors.js';
+import { lendPipeReads } from '../util/shared-reads.js';
 import type { FfmpegPlan } from './args.js';
 import { trackChild, untrackChild } from './children.js';
 import type { Rung } from './ladder.js';
@@ -56,6 +58,8 @@ export class FfmpegRun {
   endReason: (rung: string) => 'unpublish' | 'disconnect' | 'error' = () => 'error';
   readonly #opts: RunOptions;
   readonly #sinks = new Map<string, StreamSink>();
+  /** The rung pipes' handles, moved to shared reads (the child's stdio Sockets no longer read). */
+  readonly #lentPipes: net.Socket[] = [];
   #stdin: Writable | null;
   #stderrTail = '';
   #hadOutput = false;
@@ -139,19 +143,26 @@ export class FfmpegRun {
     this.child.kill('SIGKILL');
   }
 
+  /**
+   * Each rung's pipe is read into the shared read buffer (no Buffer, 'data' event and tick per
+   * read); the reader copies each tag out of it. Where the runtime does not allow that, 'data'.
+   */
   #readOutput(stream: Readable, rung: Rung): void {
     const reader = new FlvReader({ maxTagSize: MAX_OUTPUT_TAG });
-    stream.on('data', (chunk: Buffer) => {
+    const onRead = (chunk: Buffer) => {
       if (this.#finished) return;
       try {
-        for (const tag of reader.push(chunk)) this.#deliver(rung, tag);
+        for (const tag of reader.push(chunk, true)) this.#deliver(rung, tag);
       } catch (e) {
         // Garbage from ffmpeg means this run is broken: restart it rather than feed on.
         this.#opts.logger.error({ rung: rung.name, err: describeError(e) }, 'bad FLV from ffmpeg');
         this.kill();
       }
-    });
-    stream.on('error', () => {});
+    };
+    const lent = stream instanceof net.Socket ? lendPipeReads(stream, onRead) : undefined;
+    if (lent) this.#lentPipes.push(lent);
+    else stream.on('data', onRead);
+    (lent ?? stream).on('error', () => {});
   }
 
   #deliver(rung: Rung, tag: FlvTag): void {
@@ -165,8 +176,8 @@ export class FfmpegRun {
     // Output timestamps are the rebased input's (-copyts): shift back onto the source timeline.
     const ts = tag.timestamp + (this.base ?? 0);
     const parsed = tag.type === FLV_TAG_VIDEO ? parseVideoTag(tag.body, ts) : parseAudioTag(tag.body, ts);
-    // The tag body is a view into a pipe read holding other tags too: keep only the frame's bytes.
-    if (parsed.kind === 'frame') sink.frame({ ...parsed.frame, data: Buffer.from(parsed.frame.data) });
+    // The tag body is the reader's copy of this tag alone (push(..., lent)): nothing else is kept.
+    if (parsed.kind === 'frame') sink.frame(parsed.frame);
     else if (parsed.kind === 'config') {
       if (parsed.config.codec === 'h264') sink.videoConfig(parsed.config);
       else sink.audioConfig(parsed.config);
@@ -175,6 +186,7 @@ export class FfmpegRun {
 
   #destroyPipes(): void {
     for (const s of this.child.stdio) s?.destroy();
+    for (const s of this.#lentPipes) s.destroy();
   }
 
   #finish(code: number | null, signal: NodeJS.Signals | null): void {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { adoptSharedReads } from './shared-reads.js';
+import { spawn } from 'node:child_process';
+import { adoptSharedReads, lendPipeReads } from './shared-reads.js';
 
 describe('shared reads: an accepted socket moved to the one read buffer', () => {
   it('reads arrive through the callback, writes and end work, and the server counts the socket', async () => {
@@ -44,5 +45,43 @@ describe('shared reads: an accepted socket moved to the one read buffer', () => 
       undefined,
       'no handle yet',
     );
+  });
+});
+
+describe('shared reads: a child process output pipe', () => {
+  it("reads arrive through the callback, and the child's 'close' still comes at the pipe's end", async () => {
+    // Writes 3 x 100 KB on fd 3 with pauses, so several reads arrive, some of them full.
+    const script =
+      "const fs = require('fs'); let i = 0; const t = setInterval(() => {" +
+      'fs.writeSync(3, Buffer.alloc(100000, 97 + i)); if (++i === 3) { clearInterval(t); } }, 30);';
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+    const counts = new Map<number, number>();
+    let reads = 0;
+    const lent = lendPipeReads(child.stdio[3] as net.Socket, (chunk) => {
+      reads++;
+      for (const b of chunk) counts.set(b, (counts.get(b) ?? 0) + 1);
+    });
+    assert.ok(lent !== undefined, 'this runtime supports lending the pipe');
+    const [code] = (await once(child, 'close')) as [number];
+    assert.equal(code, 0);
+    assert.deepEqual([...counts.entries()].sort(), [
+      [97, 100000],
+      [98, 100000],
+      [99, 100000],
+    ]);
+    assert.ok(reads >= 5, `64 KB reads: ${reads}`);
+    assert.ok(lent.destroyed, 'the lent socket closed at the end of the pipe');
+  });
+
+  it('leaves a socket that has read already alone', async () => {
+    const child = spawn(process.execPath, ['-e', "process.stdout.write('x')"], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await once(child.stdout!, 'data');
+    assert.equal(
+      lendPipeReads(child.stdout as net.Socket, () => {}),
+      undefined,
+    );
+    await once(child, 'close');
   });
 });

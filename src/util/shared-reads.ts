@@ -10,7 +10,7 @@ const SHARED = Buffer.allocUnsafe(64 * 1024);
 
 /** What Node gives a net.Server's connection: the private handle we move to a new Socket. */
 interface WithHandle {
-  _handle?: { useUserBuffer?: unknown } | null;
+  _handle?: PipeHandle | null;
   server: net.Server | null;
   _server: net.Server | null;
 }
@@ -42,16 +42,58 @@ export function adoptSharedReads(
     return undefined;
   }
   from._handle = null;
-  const to = new net.Socket({
-    handle,
-    readable: true,
-    writable: true,
-    onread: { buffer: SHARED, callback: (n: number) => onRead(SHARED.subarray(0, n)) },
-  } as net.SocketConstructorOpts) as net.Socket & WithHandle;
+  const to = moveTo(handle, true, onRead);
   // The server counts connections by their close; the new socket is the one that will close.
   to.server = from.server;
   to._server = from._server;
   from.server = null;
   from._server = null;
   return to;
+}
+
+function moveTo(handle: object, writable: boolean, onRead: (chunk: Buffer) => void): net.Socket & WithHandle {
+  return new net.Socket({
+    handle,
+    readable: true,
+    writable,
+    onread: { buffer: SHARED, callback: (n: number) => onRead(SHARED.subarray(0, n)) },
+  } as net.SocketConstructorOpts) as net.Socket & WithHandle;
+}
+
+/**
+ * The same for a pipe Node opened and already reads with its own buffers: a child process's output
+ * (`child.stdio[n]`). Its reads are stopped and its handle moved to a read-only Socket whose reads
+ * go to `onRead`, lent as above. The child's 'close' waits for the original Socket, which no longer
+ * reads: it is destroyed when the new one closes (end of the pipe, or destroy()). Returns undefined,
+ * leaving the socket untouched, when the runtime does not look as expected or a byte was read.
+ */
+export function lendPipeReads(socket: net.Socket, onRead: (chunk: Buffer) => void): net.Socket | undefined {
+  const from = socket as net.Socket & WithHandle;
+  const handle = from._handle;
+  if (
+    socket.constructor !== net.Socket ||
+    handle === undefined ||
+    handle === null ||
+    typeof handle.useUserBuffer !== 'function' ||
+    typeof handle.readStop !== 'function' ||
+    socket.bytesRead > 0 ||
+    socket.readableLength > 0
+  ) {
+    return undefined;
+  }
+  // libuv refuses to start a stream that is reading already; the new Socket starts it again.
+  if (handle.reading === true) {
+    handle.readStop();
+    handle.reading = false;
+  }
+  from._handle = null;
+  const to = moveTo(handle, false, onRead);
+  to.once('close', () => from.destroy());
+  return to;
+}
+
+interface PipeHandle {
+  useUserBuffer?: unknown;
+  readStop?: () => number;
+  reading?: boolean;
 }
