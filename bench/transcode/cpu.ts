@@ -36,7 +36,7 @@ export interface CpuRun {
   pace: number;
   /** Direct child processes at the start and end of the window. */
   children: [number, number];
-  /** corral_transcode_speed readings during the window (corral ABR only). */
+  /** corral_transcode_speed (ffmpeg's speed since it started) as the window opens and closes (corral ABR only). */
   speeds?: number[];
   load: { before: number[]; after: number[] };
 }
@@ -72,22 +72,14 @@ async function nextBoundary(progress: Progress, timeoutMs = 5000): Promise<numbe
  * plus the ffmpeg children it spawned (their ppid); the broadcaster is a child of the bench,
  * never counted.
  */
-async function sample(
-  pid: number,
-  o: CpuOptions,
-  progress: Progress,
-  during?: () => Promise<void>,
-): Promise<Omit<CpuRun, 'load'>> {
+async function sample(pid: number, o: CpuOptions, progress: Progress): Promise<Omit<CpuRun, 'load'>> {
   const s0 = await nextBoundary(progress);
   const a = cpuWithChildren(pid);
   const kids0 = childrenOf(pid);
   const k0 = kids0.reduce((t, k) => t + cpuWithChildren(k), 0);
   const t0 = performance.now();
   const end = t0 + o.windowS * 1000;
-  while (performance.now() < end) {
-    await sleep(Math.min(2000, end - performance.now()));
-    await during?.();
-  }
+  while (performance.now() < end) await sleep(Math.min(2000, end - performance.now()));
   const s1 = await nextBoundary(progress);
   const b = cpuWithChildren(pid);
   const kids1 = childrenOf(pid);
@@ -129,18 +121,16 @@ export async function measureCorral(
     try {
       await sleep(o.warmupS * 1000);
       const rendition = transcode ? '360p' : 'src';
-      run = await sample(
-        corral.child.pid,
-        o,
-        () => corralSegments(corral, 'b', rendition),
-        transcode
-          ? async () => {
-              // One stream: whatever the label's exact form, it is the only speed series.
-              const s = [...(await scrape(corral)).speed.values()][0];
-              if (s !== undefined) speeds.push(s);
-            }
-          : undefined,
-      );
+      // The transcoder's speed is read at the window's edges, not in it: a /metrics scrape costs
+      // corral 1-5 ms of CPU, work the baseline is not asked to do.
+      const readSpeed = async () => {
+        // One stream: whatever the label's exact form, it is the only speed series.
+        const s = transcode ? [...(await scrape(corral)).speed.values()][0] : undefined;
+        if (s !== undefined) speeds.push(s);
+      };
+      await readSpeed();
+      run = await sample(corral.child.pid, o, () => corralSegments(corral, 'b', rendition));
+      await readSpeed();
       if (!procs.running(caster)) throw new Error(`broadcaster died:\n${caster.tail.join('\n')}`);
     } finally {
       await stopBroadcast(procs, caster);

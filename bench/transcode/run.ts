@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       `passthrough share ${((pass.cpuPerVideoS / abr.cpuPerVideoS) * 100).toFixed(1)} %`,
   );
   console.log(
-    `  corral transcoder speed during the window: ${speeds.length ? `${Math.min(...speeds)}..${Math.max(...speeds)}` : 'n/a'}` +
+    `  corral transcoder speed at the window's edges: ${speeds.length ? `${Math.min(...speeds)}..${Math.max(...speeds)}` : 'n/a'}` +
       `; degrade events ${abr.corral.degrades.length}; ffmpeg children left 6 s after unpublish: ${abr.leftoverChildren}`,
   );
   console.log(

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import type { CacheConfig } from '../config/schema.js';
+import type { CacheConfig, Config } from '../config/schema.js';
 import { createRegistry } from '../metrics/registry.js';
 import { CorralError } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
@@ -9,6 +9,7 @@ import { runCacheWorker } from '../cache/worker.js';
 import { DashboardRoutes } from '../player/dashboard.js';
 import { parseArgs, parseListen, type FlagSpec } from './args.js';
 import { configFrom, waitForSignal } from './config.js';
+import { applyRuntime } from './runtime.js';
 import { COMMON_FLAGS } from './flags.js';
 
 export type CacheRole = 'edge' | 'shield';
@@ -42,7 +43,7 @@ export function parseCacheArgs(
   argv: string[],
   role: CacheRole,
   env: NodeJS.ProcessEnv = {},
-): { config: CacheConfig; logLevel: string } {
+): { config: CacheConfig; logLevel: string; runtime: Pick<Config, 'heapGrowthPercent'> } {
   const { flags, positional } = parseArgs([role, ...argv]);
   if (positional.length > 0) {
     throw new CorralError('CONFIG_INVALID', `unexpected argument "${positional[0]}" (see --help)`);
@@ -69,7 +70,11 @@ export function parseCacheArgs(
       `--upstream URL is required (or ${section}.upstream in the config file / CORRAL_${section.toUpperCase()}__UPSTREAM)`,
     );
   }
-  return { config: picked, logLevel: config.logLevel };
+  return {
+    config: picked,
+    logLevel: config.logLevel,
+    runtime: { heapGrowthPercent: config.heapGrowthPercent },
+  };
 }
 
 /**
@@ -77,7 +82,8 @@ export function parseCacheArgs(
  * node:cluster primary whose workers re-run this same command (and land in runCacheWorker).
  */
 export async function runCacheCli(argv: string[], role: CacheRole): Promise<void> {
-  const { config, logLevel } = parseCacheArgs(argv, role, process.env);
+  const { config, logLevel, runtime } = parseCacheArgs(argv, role, process.env);
+  applyRuntime(runtime);
   const upstream = config.upstream;
   const logger = createLogger(logLevel);
   if (cluster.isWorker) return runCacheWorker({ config, upstream, role, logger });

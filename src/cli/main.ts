@@ -15,6 +15,7 @@ import { runSimulateCli } from './simulate.js';
 import { NODE_FLAGS, runNodeCli } from './node.js';
 import { UP_FLAGS, runUpCli } from './up.js';
 import { RELAY_FLAGS, runRelayCli } from './relay.js';
+import { applyRuntime } from './runtime.js';
 
 const USAGE = `corral: live streaming that survives the spike
 
@@ -45,6 +46,7 @@ function configFrom(flags: Map<string, string>, spec: Record<string, FlagSpec>) 
 
 async function runStart(flags: Map<string, string>, demo: boolean): Promise<void> {
   const config = configFrom(flags, demo ? DEMO_FLAGS : START_FLAGS);
+  applyRuntime(config);
   const log = createLogger(config.logLevel);
   const server = await startServer(config, log);
   const base = urlOf(server.viewer);
@@ -91,6 +93,7 @@ async function runStart(flags: Map<string, string>, demo: boolean): Promise<void
 
 async function runOrigin(flags: Map<string, string>): Promise<void> {
   const config = configFrom(flags, ORIGIN_ONLY_FLAGS);
+  applyRuntime(config);
   const log = createLogger(config.logLevel);
   if (!config.origin.pushToken) log.warn('no push token: HTTP push is disabled, this origin will stay empty');
   const closers: Closer[] = [];
@@ -107,6 +110,7 @@ async function runOrigin(flags: Map<string, string>): Promise<void> {
 
 async function runIngest(flags: Map<string, string>, log0?: Logger): Promise<void> {
   const config = configFrom(flags, INGEST_ONLY_FLAGS);
+  applyRuntime(config);
   const log = log0 ?? createLogger(config.logLevel);
   const originUrl = flags.get('origin');
   if (!originUrl)

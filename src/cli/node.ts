@@ -14,6 +14,7 @@ import { CorralError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { flagsToOverrides, parseArgs, type FlagSpec } from './args.js';
 import { waitForSignal } from './config.js';
+import { applyRuntime } from './runtime.js';
 import { closeAll, startIngestNode, startOriginNode, type Closer } from './server.js';
 import { startRelayNode } from './relay.js';
 
@@ -52,6 +53,7 @@ export async function runNodeCli(argv: string[]): Promise<void> {
     env: process.env,
     overrides: { ...(overridesOf(t, node) as Record<string, never>), ...flagsToOverrides(rest, NODE_FLAGS) },
   });
+  applyRuntime(config);
   const log = createLogger(config.logLevel).child({ node: node.name });
   const closers: Closer[] = [];
   try {

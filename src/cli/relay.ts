@@ -8,6 +8,7 @@ import { createLogger } from '../util/logger.js';
 import { COMMON_FLAGS, INGEST_FLAGS } from './flags.js';
 import type { FlagSpec } from './args.js';
 import { configFrom, waitForSignal } from './config.js';
+import { applyRuntime } from './runtime.js';
 import { closeAll, tlsMaterial, type Closer } from './server.js';
 
 export const RELAY_FLAGS: Record<string, FlagSpec> = {
@@ -51,6 +52,7 @@ export async function startRelayNode(config: Config, log: Logger, closers: Close
 /** `corral relay --primary rtmp://central:1935 [--backup ...]` (or the same keys with --set). */
 export async function runRelayCli(flags: Map<string, string>): Promise<void> {
   const config = configFrom(flags, RELAY_FLAGS, process.env);
+  applyRuntime(config);
   const log = createLogger(config.logLevel);
   const closers: Closer[] = [];
   try {

@@ -47,3 +47,12 @@ test('unknown keys are refused, not ignored', () => {
   writeFileSync(file, '{nope');
   assert.throws(() => loadConfig({ file }), /not JSON/);
 });
+
+test('heap growth: 100 % by default, 0 hands it back to V8, beyond 400 % refused', () => {
+  assert.equal(loadConfig().heapGrowthPercent, 100);
+  assert.equal(loadConfig({ env: { CORRAL_HEAP_GROWTH_PERCENT: '0' } }).heapGrowthPercent, 0);
+  assert.throws(
+    () => loadConfig({ env: { CORRAL_HEAP_GROWTH_PERCENT: '1000' } }),
+    (e: unknown) => isCorralError(e, 'CONFIG_INVALID') && /heapGrowthPercent/.test(e.message),
+  );
+});
