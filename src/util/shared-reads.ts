@@ -31,16 +31,8 @@ export function adoptSharedReads(
   onRead: (chunk: Buffer) => void,
 ): net.Socket | undefined {
   const from = socket as net.Socket & WithHandle;
-  const handle = from._handle;
-  if (
-    socket.constructor !== net.Socket ||
-    handle === undefined ||
-    handle === null ||
-    typeof handle.useUserBuffer !== 'function' ||
-    socket.bytesWritten > 0
-  ) {
-    return undefined;
-  }
+  const handle = movableHandle(from);
+  if (handle === undefined || socket.bytesWritten > 0) return undefined;
   from._handle = null;
   const to = moveTo(handle, true, onRead);
   // The server counts connections by their close; the new socket is the one that will close.
@@ -49,6 +41,13 @@ export function adoptSharedReads(
   from.server = null;
   from._server = null;
   return to;
+}
+
+/** The handle of a plain net.Socket whose reads can go to a user buffer; undefined otherwise. */
+function movableHandle(socket: net.Socket & WithHandle): PipeHandle | undefined {
+  const handle = socket._handle;
+  if (socket.constructor !== net.Socket || handle === undefined || handle === null) return undefined;
+  return typeof handle.useUserBuffer === 'function' ? handle : undefined;
 }
 
 function moveTo(handle: object, writable: boolean, onRead: (chunk: Buffer) => void): net.Socket & WithHandle {
@@ -69,12 +68,9 @@ function moveTo(handle: object, writable: boolean, onRead: (chunk: Buffer) => vo
  */
 export function lendPipeReads(socket: net.Socket, onRead: (chunk: Buffer) => void): net.Socket | undefined {
   const from = socket as net.Socket & WithHandle;
-  const handle = from._handle;
+  const handle = movableHandle(from);
   if (
-    socket.constructor !== net.Socket ||
     handle === undefined ||
-    handle === null ||
-    typeof handle.useUserBuffer !== 'function' ||
     typeof handle.readStop !== 'function' ||
     socket.bytesRead > 0 ||
     socket.readableLength > 0

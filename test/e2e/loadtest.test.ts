@@ -87,11 +87,12 @@ describe('corral loadtest against corral start', () => {
     // skips one. `segments` runs from the earliest first read to the latest read of any viewer: a
     // plain viewer whose first read came just after a segment boundary starts one later, and one
     // reloading once per target duration ends up to two behind an LL viewer's last blocking reload.
+    // A segment still in flight when the run stops is not counted, so each may end one short more.
     const plain = VIEWERS / 2;
     const p = report.playback;
     assert.equal(p.skippedSegments, 0);
     assert.ok(p.plainSegments <= plain * (segments + 3), `plain segments ${p.plainSegments} for ${segments}`);
-    assert.ok(p.plainSegments >= plain * segments, `plain segments ${p.plainSegments} for ${segments}`);
+    assert.ok(p.plainSegments >= plain * (segments - 1), `plain segments ${p.plainSegments} for ${segments}`);
     // An LL viewer takes one whole segment, then every part (three per 1 s segment) as it appears.
     const ll = VIEWERS / 2;
     assert.equal(p.llSegments, ll);
