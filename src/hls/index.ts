@@ -4,6 +4,7 @@ export type { PlaylistState } from './state.js';
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { parseMediaPlaylist, parseMultivariantPlaylist, parsePlaylist } from './parse.js';
 export {
+  mediaPlaylistBytesBound,
   renderMediaPlaylist,
   renderMediaPlaylistWithDelta,
   renderMultivariantPlaylist,

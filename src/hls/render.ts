@@ -225,3 +225,40 @@ export function renderMultivariantPlaylist(p: MultivariantPlaylist): string {
 export function renderPlaylist(p: Playlist): string {
   return p.kind === 'media' ? renderMediaPlaylist(p) : renderMultivariantPlaylist(p);
 }
+
+/** Longest a number is written here: String(n) or toFixed(3) of any double. */
+const NUMBER_BYTES = 32;
+/**
+ * Charged per tag line for its own text (name, attribute names, punctuation, newline), numbers
+ * aside; the longest, EXT-X-SERVER-CONTROL at ~110, fits in what the head's nine lines are charged.
+ */
+const TAG_BYTES = 96;
+/** UTF-8 bytes a string written as given may take: up to 3 per UTF-16 unit. */
+const textBytes = (s: string | undefined) => (s === undefined ? 0 : 3 * s.length);
+
+/**
+ * At most how many bytes renderMediaPlaylist writes for `p`, and for any delta update made from it
+ * (which lists a subset of its segments, restating at most one EXT-X-MAP, counted here for every
+ * segment): counted without writing, for a store that must account for a playlist before its text
+ * exists. Every line is charged its longest form, so the bound is generous, never short.
+ */
+export function mediaPlaylistBytesBound(p: MediaPlaylist): number {
+  // Head: EXTM3U, VERSION, INDEPENDENT-SEGMENTS, TARGETDURATION, SERVER-CONTROL (four numbers),
+  // PART-INF, MEDIA-SEQUENCE, DISCONTINUITY-SEQUENCE, SKIP.
+  let n = 9 * TAG_BYTES + 12 * NUMBER_BYTES;
+  // Per segment: DISCONTINUITY, MAP, PROGRAM-DATE-TIME, GAP, EXTINF and its URI line.
+  for (const s of p.segments) {
+    n += 6 * TAG_BYTES + 2 * NUMBER_BYTES + textBytes(s.map) + textBytes(s.title) + textBytes(s.uri);
+    for (const part of s.parts) n += partBytesBound(part);
+  }
+  n += 2 * TAG_BYTES + textBytes(p.openSegment?.map);
+  for (const part of p.openParts) n += partBytesBound(part);
+  for (const h of p.preloadHints) n += TAG_BYTES + 2 * NUMBER_BYTES + textBytes(h.uri);
+  n += TAG_BYTES;
+  for (const r of p.renditionReports) n += TAG_BYTES + 2 * NUMBER_BYTES + textBytes(r.uri);
+  return n;
+}
+
+function partBytesBound(part: Part): number {
+  return TAG_BYTES + NUMBER_BYTES + textBytes(part.uri);
+}

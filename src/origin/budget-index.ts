@@ -1,3 +1,4 @@
+import { pendingBytes } from './lazy-body.js';
 import { CorralError } from '../util/errors.js';
 
 /**
@@ -5,7 +6,9 @@ import { CorralError } from '../util/errors.js';
  * it (both are held for as long as the object is).
  */
 export function storedBytes(obj: { body: Buffer; delta?: Buffer }): number {
-  return obj.body.length + (obj.delta?.length ?? 0);
+  // A playlist not written yet is charged its bound, and keeps that charge once written: more
+  // than it costs, for one version per rendition, until the next replaces it.
+  return pendingBytes(obj) ?? obj.body.length + (obj.delta?.length ?? 0);
 }
 
 export interface StoreBudget {

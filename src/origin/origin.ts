@@ -6,6 +6,7 @@ import { serveMetrics, type Registry } from '../metrics/registry.js';
 import { CorralError, describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { withLazyEtag } from './etag.js';
+import { pendingBytes, withBodyOf } from './lazy-body.js';
 import { ALLOWED_METHODS, applyCors, sendJson, sendPreflight, sendText } from './http-util.js';
 import { OriginMetrics } from './origin-metrics.js';
 import { hasEndList } from '../hls/summary.js';
@@ -83,7 +84,12 @@ export class Origin {
   async #put(obj: PushObject): Promise<void> {
     assertValidPath(obj.path);
     if (!KINDS.has(obj.kind)) throw new CorralError('BAD_REQUEST', `unknown object kind ${String(obj.kind)}`);
-    if (!Buffer.isBuffer(obj.body)) throw new CorralError('BAD_REQUEST', 'object body must be a Buffer');
+    // A body written on first read comes only from an in-process packager (lazy-body.ts): reading
+    // it here would write every version, which is what it exists to avoid.
+    const lazy = pendingBytes(obj) !== undefined;
+    if (!lazy && !Buffer.isBuffer(obj.body)) {
+      throw new CorralError('BAD_REQUEST', 'object body must be a Buffer');
+    }
     // Served back verbatim as a header: a CR/LF here would make every GET of the object fail.
     if (typeof obj.contentType !== 'string' || !CONTENT_TYPE.test(obj.contentType)) {
       throw new CorralError('BAD_REQUEST', `bad content type for ${obj.path}`);
@@ -94,25 +100,29 @@ export class Origin {
       throw new CorralError('BAD_REQUEST', `bad maxAgeS ${obj.maxAgeS} for ${obj.path}`);
     }
     let live: PlaylistState | undefined;
-    if (obj.live !== undefined || obj.delta !== undefined) {
+    const hasDelta = lazy ? Object.hasOwn(obj, 'delta') : obj.delta !== undefined;
+    if (obj.live !== undefined || hasDelta) {
       // Only a media playlist has a live state or a delta; on anything else it is a packager bug.
       if (obj.kind !== 'playlist') {
         throw new CorralError('BAD_REQUEST', `live state or delta on a ${obj.kind}: ${obj.path}`);
       }
-      if (obj.delta !== undefined && !Buffer.isBuffer(obj.delta)) {
+      if (!lazy && obj.delta !== undefined && !Buffer.isBuffer(obj.delta)) {
         throw new CorralError('BAD_REQUEST', 'delta must be a Buffer');
       }
       if (obj.live !== undefined) live = sanitizeLiveState(obj.live, obj.path);
     }
-    const stored: StoredObject = withLazyEtag({
-      kind: obj.kind,
-      contentType: obj.contentType,
-      body: obj.body,
-      storedAt: this.#now(),
-      ...(obj.maxAgeS === undefined ? {} : { maxAgeS: obj.maxAgeS }),
-      ...(live === undefined ? {} : { live }),
-      ...(obj.delta === undefined ? {} : { delta: obj.delta }),
-    });
+    const stored: StoredObject = withLazyEtag(
+      withBodyOf(
+        {
+          kind: obj.kind,
+          contentType: obj.contentType,
+          storedAt: this.#now(),
+          ...(obj.maxAgeS === undefined ? {} : { maxAgeS: obj.maxAgeS }),
+          ...(live === undefined ? {} : { live }),
+        },
+        obj,
+      ),
+    );
     await this.#store.put(obj.path, stored);
     if (obj.kind !== 'playlist') this.#share?.offer(`/${obj.path}`, obj.body);
     const ended = obj.kind === 'playlist' && (live?.ended ?? hasEndList(obj.body));
@@ -120,7 +130,10 @@ export class Origin {
     // After the store has it: every request held on this path is answered now, in this one pass.
     this.#live.onPut(obj.path, stored);
     this.#metrics.push(obj.kind);
-    this.#logger.trace({ path: obj.path, kind: obj.kind, bytes: obj.body.length }, 'stored');
+    this.#logger.trace(
+      { path: obj.path, kind: obj.kind, bytes: lazy ? undefined : obj.body.length },
+      'stored',
+    );
   }
 
   async #remove(path: string): Promise<void> {

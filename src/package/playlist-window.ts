@@ -1,8 +1,9 @@
 import type { PackageConfig } from '../config/schema.js';
 import type { PlaylistState } from '../origin/types.js';
+import type { MediaPlaylist } from '../hls/index.js';
 import {
+  deltaPlaylistModel,
   renderMediaPlaylist,
-  renderMediaPlaylistWithDelta,
   serverControl,
   type LowLatencyState,
   type MediaPlaylistState,
@@ -255,9 +256,12 @@ export class PlaylistWindow {
     return renderMediaPlaylist(this.#state(), this.#live(ll, ll.delta ?? false));
   }
 
-  /** The LL-HLS playlist and its delta update, formatted together (what each version pushes). */
-  renderWithDelta(ll: LiveRender): { full: string; delta: string } {
-    return renderMediaPlaylistWithDelta(this.#state(), this.#live(ll, true));
+  /**
+   * The LL-HLS playlist and its delta update (what each version pushes) as a model fixed now, for
+   * writing (writeWithDelta) when someone asks.
+   */
+  modelWithDelta(ll: LiveRender): { model: MediaPlaylist; skip: number } {
+    return deltaPlaylistModel(this.#state(), this.#live(ll, true));
   }
 
   #state(): MediaPlaylistState {

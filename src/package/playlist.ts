@@ -181,12 +181,20 @@ export function renderMediaPlaylist(s: MediaPlaylistState, ll?: LowLatencyState)
   return renderMedia(mediaPlaylistModel(s, ll));
 }
 
-/** The LL-HLS playlist and its delta update (`ll.skipSegments` skipped), formatted in one pass. */
-export function renderMediaPlaylistWithDelta(
+/**
+ * The LL-HLS playlist's model (nothing skipped) and how many segments its delta update skips: a
+ * snapshot, sharing nothing with `s`, to write now or later with writeWithDelta.
+ */
+export function deltaPlaylistModel(
   s: MediaPlaylistState,
   ll: LowLatencyState,
-): { full: string; delta: string } {
-  return renderMediaWithDelta(mediaPlaylistModel(s, { ...ll, skipSegments: 0 }), ll.skipSegments ?? 0);
+): { model: MediaPlaylist; skip: number } {
+  return { model: mediaPlaylistModel(s, { ...ll, skipSegments: 0 }), skip: ll.skipSegments ?? 0 };
+}
+
+/** The playlist and its delta update from deltaPlaylistModel, formatted in one pass. */
+export function writeWithDelta(m: { model: MediaPlaylist; skip: number }): { full: string; delta: string } {
+  return renderMediaWithDelta(m.model, m.skip);
 }
 
 export interface VariantEntry {

@@ -3,8 +3,10 @@ import type { PackageConfig } from '../config/schema.js';
 import type { MediaFrame } from '../media/types.js';
 import { writeInitSegment } from '../media/index.js';
 import { Segmenter, type SegmentMedia } from './segmenter.js';
-import { partsListedFrom, type RenditionReport, type VariantEntry } from './playlist.js';
+import { partsListedFrom, writeWithDelta, type RenditionReport, type VariantEntry } from './playlist.js';
 import type { PushObject } from '../origin/types.js';
+import { withLazyBody } from '../origin/lazy-body.js';
+import { mediaPlaylistBytesBound } from '../hls/index.js';
 import { WindowMedia } from './window-media.js';
 import { AudioClock, buildSegment } from './fragment.js';
 import type { SessionTracks } from './tracks.js';
@@ -456,19 +458,19 @@ export class Rendition {
       const reports = ll.reports();
       // A new session's first parts follow its DISCONTINUITY and MAP, not the old session's.
       const openSegment = { discontinuity: this.#pendingDiscontinuity, mapUri: this.#mapUri };
-      const { full, delta } = this.#win.renderWithDelta({
-        partTargetS: ll.partTargetS,
-        reports,
-        openSegment,
-      });
-      const body = Buffer.from(full);
-      obj = {
-        ...base,
-        body,
-        // Nothing to skip yet: the delta is the playlist itself, held once.
-        delta: delta === full ? body : Buffer.from(delta),
-        live: this.#win.state(ll.partTargetS),
-      };
+      // A version per part: written only if someone reads it (a viewer, a cache, the HTTP push).
+      const version = this.#win.modelWithDelta({ partTargetS: ll.partTargetS, reports, openSegment });
+      obj = withLazyBody(
+        { ...base, live: this.#win.state(ll.partTargetS) },
+        () => {
+          const { full, delta } = writeWithDelta(version);
+          const body = Buffer.from(full);
+          // Nothing to skip yet: the delta is the playlist itself, held once.
+          return { body, delta: delta === full ? body : Buffer.from(delta) };
+        },
+        2 * mediaPlaylistBytesBound(version.model),
+        true,
+      );
     }
     if (ll) this.#hintOut = this.#win.preloadHint() !== undefined;
     this.#lastPlaylist = obj;

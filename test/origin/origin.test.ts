@@ -8,7 +8,9 @@ import { originSchema } from '../../src/config/schema.js';
 import { isCorralError } from '../../src/util/errors.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createStore, DiskStore, MemoryStore, Origin } from '../../src/origin/index.js';
-import { request, startOrigin } from '../support/origin.js';
+import { request, startOrigin, TOKEN } from '../support/origin.js';
+import { lazyCopy, PLAYLIST, playlist } from '../support/origin-live.js';
+import { HttpPush } from '../../src/origin/http-push.js';
 import type { PushObject } from '../../src/origin/types.js';
 
 const seg = (path: string, size = 10): PushObject => ({
@@ -178,6 +180,53 @@ describe('createStore', () => {
       await disk.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Origin: a playlist written on first read', () => {
+  it('is stored unwritten and charged its bound; the first GET writes it, once, for every reader', async () => {
+    const running = await startOrigin();
+    try {
+      const writes = { n: 0 };
+      const obj = playlist({}, { delta: true });
+      const lazy = lazyCopy(obj, writes);
+      await running.origin.push.put(lazy);
+      assert.equal(writes.n, 0, 'not written by the put');
+      const bound = 2 * (obj.body.length + obj.delta!.length);
+      assert.equal((running.store as MemoryStore).stats().bytes, bound, 'charged its bound');
+      const [a, b] = await Promise.all([
+        request(running.base, 'GET', `/${PLAYLIST}`),
+        request(running.base, 'GET', `/${PLAYLIST}`),
+      ]);
+      const delta = await request(running.base, 'GET', `/${PLAYLIST}?_HLS_skip=YES`);
+      assert.equal(writes.n, 1, 'written once');
+      assert.deepEqual([a.status, b.status, delta.status], [200, 200, 200]);
+      assert.deepEqual(a.body, obj.body);
+      assert.deepEqual(b.body, obj.body);
+      assert.deepEqual(delta.body, obj.delta);
+      assert.equal(a.headers.etag, b.headers.etag);
+      // The same bytes pushed plainly keep the validator (the ETag hashes the body, however written).
+      await running.origin.push.put(obj);
+      assert.equal((await request(running.base, 'GET', `/${PLAYLIST}`)).headers.etag, a.headers.etag);
+    } finally {
+      await running.origin.close();
+    }
+  });
+
+  it('is written by the HTTP transport, which must send the bytes', async () => {
+    const running = await startOrigin();
+    const push = new HttpPush({ baseUrl: running.base, token: TOKEN, timeoutMs: 2000, retries: 0 });
+    try {
+      const writes = { n: 0 };
+      const obj = playlist({}, { delta: true });
+      await push.put(lazyCopy(obj, writes));
+      assert.equal(writes.n, 1);
+      const got = await running.store.get(PLAYLIST);
+      assert.deepEqual([got?.body, got?.delta], [obj.body, obj.delta]);
+    } finally {
+      push.close();
+      await running.origin.close();
     }
   });
 });

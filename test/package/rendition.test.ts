@@ -10,6 +10,8 @@ import type { RenditionRole } from '../../src/package/role.js';
 import { FollowerRole } from '../../src/package/role-follower.js';
 import { LeaderRole } from '../../src/package/role-leader.js';
 import { describeTracks } from '../../src/package/tracks.js';
+import { pendingBytes } from '../../src/origin/lazy-body.js';
+import { mediaPlaylistBytesBound, parseMediaPlaylist } from '../../src/hls/index.js';
 import {
   AUDIO,
   RUNG_VIDEO,
@@ -193,6 +195,35 @@ test('leader, LL-HLS: three parts per 1 s segment, the segment is its parts, the
     assert.equal(first.samples[0]!.keyframe, true, 'each segment opens with an independent part');
   }
   assertMediaBeforePlaylists(g.push, BASE);
+});
+
+test('LL-HLS: each playlist version is written only when read, with what the window held when it was made', async () => {
+  const g = rig({}, true);
+  const r = leader(g);
+  // Fed in 100 ms steps, each pushed before the next: a version waiting behind a newer one is dropped.
+  const frames = avFrames({ seconds: 3.5 });
+  for (let ms = 0; ms < 3500; ms += 100) {
+    g.feed(
+      r,
+      frames.filter((f) => f.dts >= ms && f.dts < ms + 100),
+    );
+    await g.queue.drain();
+  }
+  const versions = g.push.ops.flatMap((o) => (o.op === 'put' && o.obj.kind === 'playlist' ? [o.obj] : []));
+  assert.ok(versions.length >= 9, `${versions.length} versions`);
+  for (const v of versions) assert.ok(pendingBytes(v) !== undefined, 'not written by the packager');
+  // Read only now, after the window moved on: each still lists what its own state says.
+  for (const v of versions) {
+    const live = v.live!;
+    const p = readPlaylist(v.body.toString());
+    assert.equal(pendingBytes(v), undefined, 'written by the read');
+    assert.equal(p.segments.length, live.lastMsn + 1, `segments of version ${JSON.stringify(live)}`);
+    const open = live.partMsn > live.lastMsn ? live.lastPart + 1 : 0;
+    assert.equal(p.openParts.length, open, `open parts of version ${JSON.stringify(live)}`);
+    assert.equal(p.preloadHint, live.preloadHint);
+    assert.ok(v.body.length <= 2 * mediaPlaylistBytesBound(parseMediaPlaylist(v.body.toString())));
+    if (live.lastMsn >= 3) assert.match(v.delta!.toString(), /#EXT-X-SKIP:SKIPPED-SEGMENTS=/);
+  }
 });
 
 test('MEDIA-SEQUENCE advances as the window slides; scrolled-out media is removed after availability', async () => {

@@ -1,6 +1,7 @@
 import { after, before } from 'node:test';
 import type { Registry } from '../../src/metrics/registry.js';
 import { HttpPush } from '../../src/origin/http-push.js';
+import { withLazyBody } from '../../src/origin/lazy-body.js';
 import { request, startOrigin, TOKEN, type Reply, type Running } from './origin.js';
 import type { OriginPush, PlaylistState, PushObject } from '../../src/origin/types.js';
 
@@ -8,9 +9,32 @@ import type { OriginPush, PlaylistState, PushObject } from '../../src/origin/typ
 
 export const PLAYLIST = 'live/demo/v0/index.m3u8';
 
-/** Both push transports, so every LL-HLS rule is proven over each. */
+/**
+ * `obj` as the in-process packager pushes a playlist: its body and delta written on first read.
+ * `writes` counts how often they were.
+ */
+export function lazyCopy(obj: PushObject, writes = { n: 0 }): PushObject {
+  const { body, delta, ...fields } = obj;
+  const written = () => {
+    writes.n++;
+    return delta === undefined ? { body } : { body, delta };
+  };
+  return withLazyBody(fields, written, 2 * (body.length + (delta?.length ?? 0)), delta !== undefined);
+}
+
+/** Every push transport, so every LL-HLS rule is proven over each. */
 export const TRANSPORTS: Array<[string, (r: Running) => { push: OriginPush; close(): void }]> = [
   ['in-process', (r) => ({ push: r.origin.push, close: () => undefined })],
+  [
+    'in-process, playlists written on first read',
+    (r) => ({
+      push: {
+        put: (obj) => r.origin.push.put(obj.kind === 'playlist' ? lazyCopy(obj) : obj),
+        remove: (path) => r.origin.push.remove(path),
+      },
+      close: () => undefined,
+    }),
+  ],
   [
     'HTTP PUT',
     (r) => {
