@@ -89,6 +89,9 @@ interface Probe {
   currentTime: number;
   frames: number;
   dropped: number;
+  frameCounterResets: number;
+  seekedOverS: number;
+  frozenVideoS: number;
   ingestToScreen: number | null;
   lowLatency: boolean | null;
   errors: string[];
@@ -204,6 +207,9 @@ export async function runBrowserCase(
         playedS: +played.toFixed(1),
         frames,
         dropped: end.dropped,
+        frameCounterResets: end.frameCounterResets,
+        seekedOverS: +end.seekedOverS.toFixed(2),
+        frozenVideoS: +end.frozenVideoS.toFixed(2),
         latencyP50: lat === null ? null : +lat.toFixed(2),
         lowLatency: end.lowLatency,
         config: c.config,
@@ -211,26 +217,36 @@ export async function runBrowserCase(
       })}`,
     );
     if (steady.stalls + across.stalls > 0) diagnostic(`log ${JSON.stringify(log.slice(-30))}`);
+    // CI keeps only the failed assertion's message, so each message carries the figures that explain it.
+    const why =
+      `(${c.player}: played ${played.toFixed(1)} s, ${frames} frames, ${end.dropped} dropped, ` +
+      `rebuffer ${across.rebufferMs} ms across / ${end.rebufferMs - start.rebufferMs} ms in all, ` +
+      `${end.seeks - start.seeks} seeks over ${end.seekedOverS.toFixed(2)} s, video frozen up to ` +
+      `${end.frozenVideoS.toFixed(2)} s, ${end.frameCounterResets} counter resets, ` +
+      `errors ${JSON.stringify([...new Set(end.errors)].slice(0, 4)).slice(0, 600)})`;
     const assertRow = (): void => {
-      assert.deepEqual(pageErrors, [], 'no script errors on the page');
+      assert.deepEqual(pageErrors, [], `no script errors on the page ${why}`);
       assert.ok(
         steady.stalls <= (c.maxSteadyStalls ?? 0),
-        `${steady.stalls} stalls outside the reconnect (allowed ${c.maxSteadyStalls ?? 0})`,
+        `${steady.stalls} stalls outside the reconnect (allowed ${c.maxSteadyStalls ?? 0}) ${why}`,
       );
       assert.ok(
         across.stalls <= (c.maxReconnectStalls ?? 2),
-        `${across.stalls} stalls across the reconnect (allowed ${c.maxReconnectStalls ?? 2})`,
+        `${across.stalls} stalls across the reconnect (allowed ${c.maxReconnectStalls ?? 2}) ${why}`,
       );
       assert.ok(
         across.rebufferMs <= RECONNECT_MAX_REBUFFER_MS,
-        `rebuffered ${across.rebufferMs} ms across the reconnect`,
+        `rebuffered ${across.rebufferMs} ms across the reconnect ${why}`,
       );
-      assert.ok(played >= PLAY_S - 5, `played ${played.toFixed(1)} s of ${PLAY_S}`);
-      assert.ok(frames >= (PLAY_S - 5) * FPS * 0.9, `decoded ${frames} frames`);
-      assert.ok(latency.length >= PLAY_S / 2, `ingest-to-screen in ${latency.length} of ${PLAY_S} samples`);
-      assert.ok(lat! > 0 && lat! < 15, `ingest-to-screen p50 ${lat} s`);
+      assert.ok(played >= PLAY_S - 5, `played ${played.toFixed(1)} s of ${PLAY_S} ${why}`);
+      assert.ok(frames >= (PLAY_S - 5) * FPS * 0.9, `decoded ${frames} frames ${why}`);
+      assert.ok(
+        latency.length >= PLAY_S / 2,
+        `ingest-to-screen in ${latency.length} of ${PLAY_S} samples ${why}`,
+      );
+      assert.ok(lat! > 0 && lat! < 15, `ingest-to-screen p50 ${lat} s ${why}`);
       const fatal = end.errors.filter((e) => /fatal|severity 2|media element|video\.js \d/.test(e));
-      assert.deepEqual(fatal, [], 'no fatal player errors');
+      assert.deepEqual(fatal, [], `no fatal player errors ${why}`);
     };
     try {
       assertRow();

@@ -15,6 +15,13 @@
     currentTime: 0,
     frames: 0,
     dropped: 0,
+    // Why a frame count can come out low, read with it: the element's counters start again from
+    // zero when a player reloads its MediaSource (kept across that here, and counted); media time
+    // jumped over by seeks; and the longest stretch of media time the clock ran with no new frame
+    // (Chromium keeps audio playing for up to 3 s while video has nothing to show).
+    frameCounterResets: 0,
+    seekedOverS: 0,
+    frozenVideoS: 0,
     ingestToScreen: null,
     lowLatency: null,
     errors: [],
@@ -39,6 +46,17 @@
   window.corralProbe = function (video, programDate) {
     var drySince = null;
     var sawPlaying = false;
+    var lastTime = 0;
+    var framesBase = 0;
+    var droppedBase = 0;
+    var lastTotal = 0;
+    var lastDropped = 0;
+    var tickTime = null;
+    var tickFrames = 0;
+    var frozenRun = 0;
+    video.addEventListener('timeupdate', function () {
+      if (!video.seeking) lastTime = video.currentTime;
+    });
     video.addEventListener('playing', function () {
       sawPlaying = true;
       if (drySince !== null) {
@@ -57,6 +75,7 @@
     video.addEventListener('seeking', function () {
       if (!probe.playing) return;
       probe.seeks++;
+      if (video.currentTime > lastTime) probe.seekedOverS += video.currentTime - lastTime;
       note('seeking', video.currentTime);
     });
     video.addEventListener('error', function () {
@@ -66,9 +85,25 @@
       probe.currentTime = video.currentTime;
       var q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : null;
       if (q) {
-        probe.frames = q.totalVideoFrames;
-        probe.dropped = q.droppedVideoFrames;
+        if (q.totalVideoFrames < lastTotal) {
+          framesBase += lastTotal;
+          droppedBase += lastDropped;
+          probe.frameCounterResets++;
+          note('frame counter reset', lastTotal);
+        }
+        lastTotal = q.totalVideoFrames;
+        lastDropped = q.droppedVideoFrames;
+        probe.frames = framesBase + lastTotal;
+        probe.dropped = droppedBase + lastDropped;
       }
+      if (probe.playing && tickTime !== null && !video.seeking) {
+        var advanced = video.currentTime - tickTime;
+        if (probe.frames !== tickFrames || advanced <= 0 || advanced > 1) frozenRun = 0;
+        else frozenRun += advanced;
+        if (frozenRun > probe.frozenVideoS) probe.frozenVideoS = frozenRun;
+      }
+      tickTime = video.currentTime;
+      tickFrames = probe.frames;
       // Playback has begun at the first decoded frame after a `playing` event: some players fire
       // `playing` at their start position long before any media is there (VHS with LL on).
       if (sawPlaying && probe.frames > 0 && !probe.playing) {
