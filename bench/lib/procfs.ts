@@ -142,3 +142,21 @@ export function schedCpuSeconds(root: number): number {
   }
   return any ? total : NaN;
 }
+
+/**
+ * Resident memory split by kind (/proc/PID/status RssAnon, RssFile, RssShmem), bytes; NaN each once
+ * the process is gone. A heap that grows shows in `anon`; mapped code and files in `file`.
+ */
+export function rssParts(pid: number): { anon: number; file: number; shmem: number } {
+  let text = '';
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    // gone: every figure NaN
+  }
+  const kb = (field: string) => {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(text);
+    return m ? Number(m[1]) * 1024 : NaN;
+  };
+  return { anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+}

@@ -28,7 +28,7 @@ import { startBench } from '../lib/harness.js';
 import { loadavg } from '../lib/loadavg.js';
 import { untilSegments } from '../lib/hls.js';
 import { FFMPEG } from '../lib/media.js';
-import { rssBytes } from '../lib/procfs.js';
+import { rssBytes, rssParts } from '../lib/procfs.js';
 import { sleep } from '../lib/procs.js';
 import { writeResults } from '../lib/results.js';
 import { round, scrape, sum } from '../latency/util.js';
@@ -73,7 +73,11 @@ interface Sample {
   askableMb: number;
   externalMb: number;
   heapUsedMb: number;
+  /** What V8 has reserved for its heap (used or not): RSS growth beside a flat figure here is the allocator's. */
+  heapTotalMb: number;
   rssMb: number;
+  rssAnonMb: number;
+  rssFileMb: number;
   storeMb: Record<string, number>;
   sharedBodies: number;
   sharedMb: number;
@@ -212,6 +216,7 @@ void run(async () => {
       const windowBytes = walker.windowBytes;
       const askable = walker.askableBytes;
       const external = sum(m, 'nodejs_external_memory_bytes');
+      const rss = rssParts(corral.child.pid);
       const s: Sample = {
         t: round(t, 0),
         windowMb: mb(windowBytes),
@@ -219,7 +224,10 @@ void run(async () => {
         askableMb: mb(askable),
         externalMb: mb(external),
         heapUsedMb: mb(sum(m, 'nodejs_heap_size_used_bytes')),
+        heapTotalMb: mb(sum(m, 'nodejs_heap_size_total_bytes')),
         rssMb: mb(rssBytes(corral.child.pid)),
+        rssAnonMb: mb(rss.anon),
+        rssFileMb: mb(rss.file),
         storeMb,
         sharedBodies: sum(m, 'corral_shared_bodies_total'),
         sharedMb: mb(sum(m, 'corral_shared_body_bytes_total')),
@@ -228,7 +236,7 @@ void run(async () => {
       };
       samples.push(s);
       console.log(
-        `  t=${s.t} s window ${s.windowMb} MB (${s.windowObjects} objects), askable ${s.askableMb} MB; buffers ${s.externalMb} MB = ${s.externalOverWindow}x window, ${s.externalOverAskable}x askable; heap ${s.heapUsedMb} MB; RSS ${s.rssMb} MB; stores ${JSON.stringify(s.storeMb)}; shared ${s.sharedBodies} bodies / ${s.sharedMb} MB; load ${loadavg()[0]}`,
+        `  t=${s.t} s window ${s.windowMb} MB (${s.windowObjects} objects), askable ${s.askableMb} MB; buffers ${s.externalMb} MB = ${s.externalOverWindow}x window, ${s.externalOverAskable}x askable; heap ${s.heapUsedMb} of ${s.heapTotalMb} MB; RSS ${s.rssMb} MB (anon ${s.rssAnonMb}, file ${s.rssFileMb}); stores ${JSON.stringify(s.storeMb)}; shared ${s.sharedBodies} bodies / ${s.sharedMb} MB; load ${loadavg()[0]}`,
       );
     }
     await sleep(1000);
