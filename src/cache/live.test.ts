@@ -159,4 +159,22 @@ describe('LiveRules', () => {
       [false],
     );
   });
+
+  it('knows the names a live playlist lists for a while after it last passed; an ended one for good', () => {
+    const { live, clock } = rules();
+    live.acceptPlaylist(URL_, playlist(10, 3));
+    const ended = Buffer.from('#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nseg-0.m4s\n#EXT-X-ENDLIST\n');
+    const headers = { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'max-age=60' };
+    live.acceptPlaylist('/vod/b/index.m3u8', createEntry(200, headers, SharedBody.of(ended), 0, {}, 0));
+    assert.ok(live.isKnown('/live/a/seg-12.m4s'));
+    assert.ok(live.isKnown('/vod/b/seg-0.m4s'));
+    assert.equal(live.isKnown('/live/a/seg-13.m4s'), false, 'not listed yet');
+    clock.advance(60_000);
+    live.acceptPlaylist(URL_, playlist(11, 3));
+    clock.advance(60_000);
+    assert.equal(live.isKnown('/live/a/seg-10.m4s'), false, 'left the playlist two minutes ago');
+    assert.ok(live.isKnown('/live/a/seg-13.m4s'), 'listed a minute ago');
+    assert.ok(live.isKnown('/vod/b/seg-0.m4s'), 'an ended playlist does not pass again');
+    assert.ok(live.isKnown(URL_) && live.isLiveDir('/live/a/'));
+  });
 });

@@ -8,6 +8,15 @@ import type { Waiter } from './waiter.js';
 import { playlistLifetimeS } from '../hls/lifetime.js';
 import { mediaPlaylistInfo, playlistUris, type MediaPlaylistInfo } from '../hls/summary.js';
 import type { KnownPaths } from './unknown.js';
+import { KnownNames } from './known-names.js';
+
+/**
+ * How long a live playlist's names stay known after the last playlist that listed them (one to
+ * two of these). A player asks for names from a playlist it fetched at most a few target
+ * durations ago, and viewers may ask for a name up to `package.availabilityS` (30 s by default)
+ * after it left; a name asked for later still goes upstream, only through the guard's probing.
+ */
+const KNOWN_LIVE_MS = 60_000;
 
 export interface LiveOptions {
   /** Hold requests at most this many sequence numbers beyond the newest listed. */
@@ -89,7 +98,7 @@ export class LiveRules implements KnownPaths {
   /** Newest playlist version handed out per exact URL, with its sequence. */
   readonly #served = entryLru<string, { seq: number; window: number; ended: boolean; entry: Entry }>(10_000);
   /** Paths listed in playlists that passed (and the playlists), for the unknown-path guard. */
-  readonly #known = entryLru<string, true>(100_000);
+  readonly #known: KnownNames;
   /** Newest whole playlist answer per path (any query), the fallback while upstream fails. */
   readonly #lastGood = entryLru<string, Entry>(10_000);
   /** Folders holding playlists, and their parents (not "/"). */
@@ -97,6 +106,7 @@ export class LiveRules implements KnownPaths {
 
   constructor(opts: LiveOptions) {
     this.#opts = opts;
+    this.#known = new KnownNames({ clock: opts.clock, periodMs: KNOWN_LIVE_MS, maxEntries: 50_000 });
   }
 
   isPlaylist(url: string, headers: IncomingHttpHeaders): boolean {
@@ -197,9 +207,9 @@ export class LiveRules implements KnownPaths {
     if (e.status !== 200 || e.body.error !== undefined) return e;
     const text = e.body.concat().toString('utf8');
     const path = url.split('?', 1)[0]!;
-    this.#remember(path, text);
-    this.#lastGood.set(path, e);
     const info = mediaPlaylistInfo(text);
+    this.#remember(path, text, info !== undefined && !info.ended);
+    this.#lastGood.set(path, e);
     if (info === undefined) return e;
     const newest = info.mediaSequence + info.segments.length - 1;
     const seen = this.#served.get(url);
@@ -228,8 +238,8 @@ export class LiveRules implements KnownPaths {
     return e;
   }
 
-  #remember(path: string, text: string): void {
-    this.#known.set(path, true);
+  #remember(path: string, text: string, live: boolean): void {
+    this.#known.addLasting(path);
     for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
       this.#liveDirs.set(path.slice(0, i + 1), true);
     }
@@ -237,7 +247,8 @@ export class LiveRules implements KnownPaths {
     for (const uri of playlistUris(text)) {
       if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(uri)) continue; // another host's: not ours to know
       const u = new URL(uri, base);
-      this.#known.set(u.pathname, true);
+      if (live) this.#known.addLive(u.pathname);
+      else this.#known.addLasting(u.pathname);
     }
   }
 

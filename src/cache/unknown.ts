@@ -32,10 +32,10 @@ export type Admission = 'free' | 'probe' | 'refuse';
  * this node has never seen listed in a playlist goes upstream only when no other unknown name
  * of that folder is on its way, and, once the folder has answered 404, at most once per
  * interval; the others are answered 404 here and not stored, so they neither reach the origin
- * nor push real content out of the store. Names listed in a playlist are never held back, and a
- * player only asks for listed names (a segment just beyond the list is held by the live rules
- * before it gets here), so the price for a real viewer is at most a retried playlist after an
- * edge restart.
+ * nor push real content out of the store. Names listed in a playlist are never held back (a live
+ * playlist's for one to two minutes after it last listed them, see KnownNames), and a player only
+ * asks for listed names (a segment just beyond the list is held by the live rules before it gets
+ * here), so the price for a real viewer is at most a retried playlist after an edge restart.
  */
 export class UnknownPathGuard {
   readonly #intervalMs: number;
