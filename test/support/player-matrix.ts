@@ -194,6 +194,7 @@ export async function runBrowserCase(
     const across = stallsIn(log, reconnectAt, windowEnd);
     const played = end.currentTime - start.currentTime;
     const frames = end.frames - start.frames;
+    const seekedOver = end.seekedOverS - start.seekedOverS;
     const lat = p50(latency);
     diagnostic(
       `row ${JSON.stringify({
@@ -208,7 +209,7 @@ export async function runBrowserCase(
         frames,
         dropped: end.dropped,
         frameCounterResets: end.frameCounterResets,
-        seekedOverS: +end.seekedOverS.toFixed(2),
+        seekedOverS: +seekedOver.toFixed(2),
         frozenVideoS: +end.frozenVideoS.toFixed(2),
         latencyP50: lat === null ? null : +lat.toFixed(2),
         lowLatency: end.lowLatency,
@@ -221,7 +222,7 @@ export async function runBrowserCase(
     const why =
       `(${c.player}: played ${played.toFixed(1)} s, ${frames} frames, ${end.dropped} dropped, ` +
       `rebuffer ${across.rebufferMs} ms across / ${end.rebufferMs - start.rebufferMs} ms in all, ` +
-      `${end.seeks - start.seeks} seeks over ${end.seekedOverS.toFixed(2)} s, video frozen up to ` +
+      `${end.seeks - start.seeks} seeks over ${seekedOver.toFixed(2)} s, video frozen up to ` +
       `${end.frozenVideoS.toFixed(2)} s, ${end.frameCounterResets} counter resets, ` +
       `errors ${JSON.stringify([...new Set(end.errors)].slice(0, 4)).slice(0, 600)})`;
     const assertRow = (): void => {
